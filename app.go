@@ -1,0 +1,66 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/charmbracelet/x/term"
+	"github.com/spf13/cobra"
+)
+
+// app holds every side effect a command has, so tests swap them.
+type app struct {
+	in     io.Reader
+	out    io.Writer
+	errOut io.Writer
+	getenv func(string) string
+	now    func() time.Time
+
+	// httpClient, when set, replaces the engine's default client (tests).
+	httpClient *http.Client
+	// onExit runs when the process is about to exit (e.g. print a log path).
+	onExit []func()
+}
+
+func newApp(in io.Reader, out, errOut io.Writer, getenv func(string) string) *app {
+	return &app{in: in, out: out, errOut: errOut, getenv: getenv, now: time.Now}
+}
+
+func (a *app) finish() {
+	for _, f := range a.onExit {
+		f()
+	}
+}
+
+// isTerminal reports whether the stream is an interactive terminal.
+func isTerminal(v any) bool {
+	f, ok := v.(*os.File)
+	return ok && term.IsTerminal(f.Fd())
+}
+
+// canPrompt decides, in one place, whether a command may ask questions.
+func (a *app) canPrompt() bool { return isTerminal(a.in) && isTerminal(a.out) }
+
+// stderrIsTerminal decides whether progress lines are drawn.
+func (a *app) stderrIsTerminal() bool { return isTerminal(a.errOut) }
+
+func newRootCmd(a *app) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "mdeconnect",
+		Short: "Onboard a Microsoft Defender for Endpoint connector for Paratira",
+		Long: "mdeconnect walks you through connecting Microsoft Defender for Endpoint to Paratira:\n" +
+			"choose the connector, grant admin consent, find the tenant ID, enter the details,\n" +
+			"test the connection and save it. Every step is also a scriptable command.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(a.in)
+	root.SetOut(a.out)
+	root.SetErr(a.errOut)
+	root.AddCommand(
+		newTestCmd(a),
+	)
+	return root
+}

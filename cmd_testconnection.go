@@ -1,0 +1,113 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/paratira/mdeconnect/defender"
+	"github.com/spf13/cobra"
+)
+
+type testOptions struct {
+	engineFlags
+	clientID string
+	tenants  []string
+	secretIn bool
+	jsonOut  bool
+}
+
+func newTestCmd(a *app) *cobra.Command {
+	o := &testOptions{}
+	cmd := &cobra.Command{
+		Use:   "test --client-id ID --tenant TENANT[=CUSTOMER] ... --client-secret-stdin",
+		Short: "Test the connection: validate every API and data permission for each tenant",
+		Long: "Test the connection the way Paratira does: the tenant exists, Paratira's app gets an\n" +
+			"app-only token, the token carries every required role, and each data source answers:\n" +
+			"service health and status, endpoint update compliance, risk scores, security\n" +
+			"recommendations and Microsoft 365 service health.\n\n" +
+			"Exit codes: 0 no check failed (warnings allowed), 3 a check failed, 2 bad input,\n" +
+			"1 any other error, 130 cancelled.",
+		Example: "  printf '%s' \"$SECRET\" | mdeconnect test --tenant contoso.com --client-secret-stdin\n" +
+			"  mdeconnect test --tenant 72f988bf-86f1-41af-91ab-2d7cd011db47=Contoso --json < secret.txt",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.runAdHocTest(cmd, o) },
+	}
+	o.register(cmd)
+	cmd.Flags().StringVar(&o.clientID, "client-id", defender.ParatiraClientID, "Paratira's application (client) ID")
+	cmd.Flags().StringArrayVar(&o.tenants, "tenant", nil, "tenant ID or domain to test, optionally =CUSTOMER (repeatable)")
+	cmd.Flags().BoolVar(&o.secretIn, "client-secret-stdin", false, "read the client secret from stdin (or set MDECONNECT_CLIENT_SECRET)")
+	cmd.Flags().BoolVar(&o.jsonOut, "json", false, "print the result as JSON on stdout")
+	return cmd
+}
+
+// parseTargets reads --tenant values of the form TENANT[=CUSTOMER].
+func parseTargets(values []string) ([]defender.Target, error) {
+	if len(values) == 0 {
+		return nil, usagef("no tenant given: add --tenant with the Tenant ID (Entra ID > Overview) or a domain such as contoso.com")
+	}
+	seen := map[string]bool{}
+	var out []defender.Target
+	for _, v := range values {
+		id, customer, _ := strings.Cut(v, "=")
+		tid, err := defender.ParseTenant(id)
+		if err != nil {
+			return nil, usagef("--tenant %q: %v", v, err)
+		}
+		if seen[tid] {
+			return nil, usagef("--tenant %s is given twice: each tenant is tested once", tid)
+		}
+		seen[tid] = true
+		out = append(out, defender.Target{TenantID: tid, Customer: strings.TrimSpace(customer)})
+	}
+	return out, nil
+}
+
+func (a *app) runAdHocTest(cmd *cobra.Command, o *testOptions) error {
+	targets, err := parseTargets(o.tenants)
+	if err != nil {
+		return err
+	}
+	cloud, err := a.resolveCloud(o.cloud)
+	if err != nil {
+		return err
+	}
+	secret, err := a.readSecret(o.secretIn)
+	if err != nil {
+		return err
+	}
+	res, err := a.validate(cmd, cloud, o.clientID, secret, o.parallel, targets)
+	if err != nil {
+		return err
+	}
+	return a.printResult(res, o.jsonOut)
+}
+
+// validate runs the engine with progress on stderr when it is a terminal.
+func (a *app) validate(cmd *cobra.Command, cloud defender.Cloud, clientID, secret string, parallel int, targets []defender.Target) (defender.Result, error) {
+	prog := newProgress(a.errOut, a.stderrIsTerminal(), len(targets))
+	eng, err := a.newEngine(cloud, clientID, secret, parallel, prog.event)
+	if err != nil {
+		return defender.Result{}, err
+	}
+	res, err := eng.Validate(cmd.Context(), targets)
+	prog.done()
+	return res, err
+}
+
+// printResult writes a result as JSON or text, and turns failures into exit 3.
+func (a *app) printResult(res defender.Result, jsonOut bool) error {
+	if jsonOut {
+		enc := json.NewEncoder(a.out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(res); err != nil {
+			return fmt.Errorf("writing JSON: %w", err)
+		}
+	} else {
+		renderResult(a.colorWriter(a.out), res)
+	}
+	if !res.OK {
+		return errChecksFailed
+	}
+	return nil
+}

@@ -1,0 +1,155 @@
+package defender
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	msalerrors "github.com/AzureAD/microsoft-authentication-library-for-go/apps/errors"
+	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/confidential"
+	"github.com/paratira/mdeconnect/defender/problem"
+	"golang.org/x/sync/singleflight"
+)
+
+// Resources a token is asked for.
+const (
+	ResourceDefender = "defender"
+	ResourceGraph    = "graph"
+)
+
+// Token is an app-only access token with its decoded claims.
+type Token struct {
+	Value     string
+	ExpiresOn time.Time
+	Claims    Claims
+}
+
+// tokens gets app-only tokens through MSAL: one confidential client on the
+// /organizations authority serves every tenant through WithTenantID, and
+// concurrent cold requests for one tenant and resource share one call, since
+// MSAL does not deduplicate them itself.
+type tokens struct {
+	cloud  Cloud
+	client confidential.Client
+	retry  RetryPolicy
+	group  singleflight.Group
+	mu     sync.Mutex
+	// requests counts token requests that went past the cache, per tenant/resource.
+	requests map[string]int
+}
+
+func newTokens(cloud Cloud, clientID, secret string, hc *http.Client, retry RetryPolicy) (*tokens, error) {
+	cred, err := confidential.NewCredFromSecret(secret)
+	if err != nil {
+		return nil, fmt.Errorf("the client secret cannot be used: %w", err)
+	}
+	opts := []confidential.Option{
+		confidential.WithHTTPClient(hc),
+		// Custom hosts (proxies, the sandbox) are not in Microsoft's list of
+		// instances; asking would also call login.microsoftonline.com first.
+		confidential.WithInstanceDiscovery(cloud.IsMicrosoftLogin()),
+		// MSAL_FORCE_REGION in the environment would rewrite the host.
+		confidential.WithAzureRegion("DisableMsalForceRegion"),
+	}
+	c, err := confidential.New(cloud.LoginURL+"/organizations", clientID, cred, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("setting up sign-in for client ID %s: %w", clientID, err)
+	}
+	return &tokens{cloud: cloud, client: c, retry: retry.withDefaults(), requests: map[string]int{}}, nil
+}
+
+func (t *tokens) scope(resource string) string {
+	if resource == ResourceGraph {
+		return t.cloud.GraphScope
+	}
+	return t.cloud.DefenderScope
+}
+
+// get returns a token for tenant and resource, from MSAL's cache when it can.
+func (t *tokens) get(ctx context.Context, tenant, resource string) (Token, error) {
+	key := tenant + "/" + resource
+	v, err, _ := t.group.Do(key, func() (any, error) { return t.acquire(ctx, tenant, resource) })
+	if err != nil {
+		return Token{}, err
+	}
+	return v.(Token), nil
+}
+
+func (t *tokens) acquire(ctx context.Context, tenant, resource string) (Token, error) {
+	delay := t.retry.BaseDelay
+	for attempt := 1; ; attempt++ {
+		res, err := t.client.AcquireTokenByCredential(ctx, []string{t.scope(resource)}, confidential.WithTenantID(tenant))
+		if err == nil {
+			if res.Metadata.TokenSource == confidential.TokenSourceIdentityProvider {
+				t.count(tenant + "/" + resource)
+			}
+			claims, cerr := DecodeClaims(res.AccessToken)
+			if cerr != nil {
+				return Token{}, &Error{Problem: problem.ServiceError, Msg: "Entra ID issued a token that cannot be read: " + cerr.Error(), Err: cerr}
+			}
+			return Token{Value: res.AccessToken, ExpiresOn: res.ExpiresOn, Claims: claims}, nil
+		}
+		cerr := t.classify(err, tenant)
+		if !transient(cerr) || attempt >= t.retry.Attempts || ctx.Err() != nil {
+			return Token{}, cerr
+		}
+		if serr := sleep(ctx, delay); serr != nil {
+			return Token{}, serr
+		}
+		delay *= 2
+	}
+}
+
+func (t *tokens) count(key string) {
+	t.mu.Lock()
+	t.requests[key]++
+	t.mu.Unlock()
+}
+
+// Requests reports how many token requests reached Entra ID, by "tenant/resource".
+func (t *tokens) Requests() map[string]int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make(map[string]int, len(t.requests))
+	for k, v := range t.requests {
+		out[k] = v
+	}
+	return out
+}
+
+func transient(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	return e.Problem == problem.NetworkError || (e.Problem == problem.ServiceError && e.Diag.HTTPStatus >= 500) ||
+		e.Diag.HTTPStatus == http.StatusTooManyRequests
+}
+
+// classify turns an MSAL failure into a problem. MSAL reports a non-2xx reply
+// as a CallErr whose body holds Entra's JSON error.
+func (t *tokens) classify(err error, tenant string) error {
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	var ce msalerrors.CallErr
+	if errors.As(err, &ce) && ce.Resp != nil {
+		body, _ := io.ReadAll(io.LimitReader(ce.Resp.Body, 1<<20))
+		ce.Resp.Body.Close()
+		r := reply{Status: ce.Resp.StatusCode, Header: ce.Resp.Header, Body: body}
+		if ce.Req != nil {
+			r.URL = ce.Req.URL.String()
+		}
+		return entraReplyError(r, tenant)
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "unable to resolve an endpoint") && !isNetErr(err) {
+		return &Error{Problem: problem.ServiceError, Msg: "Entra ID's sign-in endpoint could not be resolved: " + msg, Err: err}
+	}
+	return networkError(err, t.cloud.LoginURL)
+}

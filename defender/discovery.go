@@ -1,0 +1,114 @@
+package defender
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+
+	"github.com/paratira/mdeconnect/defender/problem"
+)
+
+// TenantInfo is what OpenID discovery says about a tenant.
+type TenantInfo struct {
+	// Input is what was asked for: a GUID or a domain.
+	Input string `json:"input"`
+	// TenantID is the tenant's GUID.
+	TenantID      string `json:"tenant_id"`
+	Issuer        string `json:"issuer"`
+	RegionScope   string `json:"region_scope,omitempty"`
+	CloudInstance string `json:"cloud_instance,omitempty"`
+}
+
+type openIDConfig struct {
+	Issuer                string `json:"issuer"`
+	TokenEndpoint         string `json:"token_endpoint"`
+	AuthorizationEndpoint string `json:"authorization_endpoint"`
+	TenantRegionScope     string `json:"tenant_region_scope"`
+	CloudInstanceName     string `json:"cloud_instance_name"`
+}
+
+// discover resolves a tenant (GUID or domain) through OpenID discovery,
+// which needs no sign-in: it proves the tenant exists in this cloud.
+func discover(ctx context.Context, g getter, cloud Cloud, tenant string) (TenantInfo, error) {
+	u := cloud.LoginURL + "/" + url.PathEscape(tenant) + "/v2.0/.well-known/openid-configuration"
+	r, err := g.get(ctx, u, "")
+	if err != nil {
+		return TenantInfo{}, networkError(err, cloud.LoginURL)
+	}
+	if r.Status != 200 {
+		return TenantInfo{}, entraReplyError(r, tenant)
+	}
+	var doc openIDConfig
+	if err := json.Unmarshal(r.Body, &doc); err != nil || doc.Issuer == "" {
+		return TenantInfo{}, unexpectedReply(r, "OpenID configuration")
+	}
+	tid := guidInText.FindString(doc.Issuer)
+	if tid == "" {
+		tid = guidInText.FindString(doc.TokenEndpoint)
+	}
+	if tid == "" {
+		return TenantInfo{}, unexpectedReply(r, "OpenID configuration without a tenant ID")
+	}
+	return TenantInfo{Input: tenant, TenantID: strings.ToLower(tid), Issuer: doc.Issuer,
+		RegionScope: doc.TenantRegionScope, CloudInstance: doc.CloudInstanceName}, nil
+}
+
+// entraReplyError classifies an Entra ID error reply.
+func entraReplyError(r reply, tenant string) *Error {
+	e, ok := ParseEntraError(r.Body)
+	if !ok {
+		return unexpectedReply(r, "Entra ID reply")
+	}
+	code := e.Classify()
+	d := e.Diagnostics(r.Status)
+	d.URL = r.URL
+	msg := fmt.Sprintf("%s: %s", code.Title(), firstLine(e.Description))
+	if code == problem.TenantNotFound {
+		msg = fmt.Sprintf("Tenant not found: Entra ID does not know %q in this cloud (%s)", tenant, aadstsLabel(e.Codes))
+	}
+	return &Error{Problem: code, Msg: msg, Diag: d}
+}
+
+func aadstsLabel(codes []int) string {
+	if len(codes) == 0 {
+		return "no AADSTS code"
+	}
+	return fmt.Sprintf("AADSTS%d", codes[0])
+}
+
+// unexpectedReply is a reply that is not what Microsoft sends: HTML from a
+// proxy or captive portal, a truncated body, another shape.
+func unexpectedReply(r reply, what string) *Error {
+	kind := "an unreadable reply"
+	if ct := r.Header.Get("Content-Type"); strings.Contains(ct, "html") || strings.HasPrefix(strings.TrimSpace(string(r.Body)), "<") {
+		kind = "an HTML page (a proxy, captive portal or outage page?)"
+	}
+	return &Error{Problem: problem.ServiceError,
+		Msg:  fmt.Sprintf("expected %s but got %s with HTTP %d", what, kind, r.Status),
+		Diag: Diagnostics{HTTPStatus: r.Status, URL: r.URL}}
+}
+
+// networkError explains a failure to reach host in terms a user can act on.
+func networkError(err error, host string) error {
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	var ue x509.UnknownAuthorityError
+	var he x509.HostnameError
+	var dnsErr *net.DNSError
+	msg := fmt.Sprintf("could not reach %s: %v", host, err)
+	switch {
+	case errors.As(err, &ue), errors.As(err, &he), strings.Contains(err.Error(), "certificate"):
+		msg = fmt.Sprintf("the TLS certificate of %s is not trusted here: behind a proxy doing TLS inspection, point SSL_CERT_FILE at its CA bundle (%v)", host, err)
+	case errors.As(err, &dnsErr):
+		msg = fmt.Sprintf("%s could not be resolved (DNS): check the network, or HTTPS_PROXY if you need a proxy (%v)", host, err)
+	case errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "Client.Timeout"):
+		msg = fmt.Sprintf("%s did not answer in time: check the network or proxy, then test again", host)
+	}
+	return &Error{Problem: problem.NetworkError, Msg: msg, Err: err}
+}

@@ -1,0 +1,89 @@
+// Package problem is the vocabulary of things that go wrong when onboarding a
+// Defender for Endpoint connector: stable snake_case codes, the words the setup
+// guide uses for them, and what to do next. The engine classifies failures into
+// these codes, the fake cloud provokes them, and every front end renders them.
+package problem
+
+import "slices"
+
+// Code is a stable, snake_case problem identifier. Codes appear in JSON output
+// and reports, so they never change once released.
+type Code string
+
+// The problem codes, in the order the setup guide's troubleshooting section
+// meets them.
+const (
+	None                     Code = ""
+	TenantNotFound           Code = "tenant_not_found"
+	ConsentMissing           Code = "consent_missing"
+	ConsentRejected          Code = "consent_rejected"
+	InsufficientPermissions  Code = "insufficient_permissions"
+	InvalidClientSecret      Code = "invalid_client_secret"
+	ClientSecretExpired      Code = "client_secret_expired"
+	DefenderNotProvisioned   Code = "defender_not_provisioned"
+	ConditionalAccessBlocked Code = "conditional_access_blocked"
+	AppDisabled              Code = "app_disabled"
+	LimitedData              Code = "limited_data"
+	Throttled                Code = "throttled"
+	NetworkError             Code = "network_error"
+	ServiceError             Code = "service_error"
+	ExcessPermissions        Code = "excess_permissions"
+)
+
+// Info is what a user is told about a problem.
+type Info struct {
+	Code   Code   `json:"code"`
+	Title  string `json:"title"`
+	Remedy string `json:"remedy"`
+}
+
+var catalogue = []Info{
+	{TenantNotFound, "Tenant not found",
+		"Verify you're logged into the correct Microsoft account for your tenant, and that the tenant ID or domain is typed correctly and belongs to the chosen cloud (--cloud)."},
+	{ConsentMissing, "Cannot access Microsoft Defender for Endpoint data",
+		"The enterprise application consent may have expired or been revoked, or was never given in this tenant. Try reconnecting: grant admin consent again (mdeconnect consent-url --tenant TENANT)."},
+	{ConsentRejected, "Consent rejected",
+		"Review the permissions again and ensure you understand what access is being granted (all of it is read-only), then approve the consent request."},
+	{InsufficientPermissions, "Insufficient permissions",
+		"Ensure you're using a Global Administrator, Cloud Application Administrator or Application Administrator account for the consent process, and grant consent again. Roles can take a few minutes to appear after a fresh consent: re-test shortly."},
+	{InvalidClientSecret, "Invalid client secret",
+		"Check the client secret given to you by a Paratira admin. A common mistake is pasting the secret's ID instead of its value."},
+	{ClientSecretExpired, "Client secret expired",
+		"The client secret has expired. Ask a Paratira admin for a new secret, then rotate it (mdeconnect edit NAME --client-secret-stdin)."},
+	{DefenderNotProvisioned, "Microsoft Defender for Endpoint not provisioned",
+		"Microsoft Defender for Endpoint is not licensed or set up in this tenant. Complete its onboarding in the Microsoft Defender portal, then test again."},
+	{ConditionalAccessBlocked, "Blocked by Conditional Access",
+		"A Conditional Access policy for workload identities blocks Paratira's application. Ask your identity administrator to exclude it or allow its sign-in location."},
+	{AppDisabled, "Application disabled",
+		"Paratira's enterprise application is disabled in this tenant. Enable it under Entra ID > Enterprise applications > Properties (Enabled for users to sign in)."},
+	{LimitedData, "Limited data available",
+		"Some advanced Defender for Endpoint features may require additional Microsoft licenses on your tenant; devices appear once they are onboarded."},
+	{Throttled, "Throttled by Microsoft",
+		"Microsoft limited the request rate for this tenant. Wait a minute and test again, or lower --parallel."},
+	{NetworkError, "Network error",
+		"Microsoft could not be reached. Check your network, proxy (HTTPS_PROXY) and, behind TLS inspection, the certificate bundle (SSL_CERT_FILE)."},
+	{ServiceError, "Microsoft service error",
+		"Microsoft answered with an error or an unexpected reply. Test again in a few minutes; if it persists, send a report (mdeconnect report) to Paratira support."},
+	{ExcessPermissions, "More than read-only access granted",
+		"Paratira needs read-only access only. Remove the extra application permissions from the enterprise application (Entra ID > Enterprise applications > Permissions) to follow least privilege."},
+}
+
+// Lookup returns what users are told about code. Unknown codes get the code
+// itself as title, so a newer report still renders.
+func Lookup(code Code) Info {
+	for _, in := range catalogue {
+		if in.Code == code {
+			return in
+		}
+	}
+	return Info{Code: code, Title: string(code)}
+}
+
+// Title is the short, user-facing name of code.
+func (c Code) Title() string { return Lookup(c).Title }
+
+// Remedy is what the user should do about code.
+func (c Code) Remedy() string { return Lookup(c).Remedy }
+
+// All lists every known problem in a stable order.
+func All() []Info { return slices.Clone(catalogue) }

@@ -1,0 +1,224 @@
+package defender
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/paratira/mdeconnect/defender/problem"
+)
+
+// tenantRun is one tenant's validation in flight.
+type tenantRun struct {
+	e        *Engine
+	g        getter
+	cloud    Cloud
+	target   Target
+	info     *TenantInfo
+	defender *Token
+	graph    *Token
+
+	mu      sync.Mutex
+	results map[CheckID]CheckResult
+	started map[CheckID]time.Time
+}
+
+// dataChecks run concurrently once the Defender token is there.
+var dataChecks = []struct {
+	id  CheckID
+	run func(context.Context, *tenantRun) outcome
+}{
+	{CheckSensorHealth, checkSensorHealth},
+	{CheckUpdateCompliance, checkUpdateCompliance},
+	{CheckExposureScore, checkExposureScore},
+	{CheckRecommendations, checkRecommendations},
+}
+
+// validateTenant runs a tenant's checks. Discovery and both token requests
+// start together, so the critical path is the slowest of them plus the
+// slowest data call, not the sum of every call.
+func (e *Engine) validateTenant(ctx context.Context, tok *tokens, t Target) TenantResult {
+	r := &tenantRun{e: e, g: e.g, cloud: e.cfg.Cloud, target: t,
+		results: map[CheckID]CheckResult{}, started: map[CheckID]time.Time{}}
+	e.emit(Event{Kind: TenantStarted, TenantID: t.TenantID})
+	tenant, err := ParseTenant(t.TenantID)
+	if err != nil {
+		r.begin(CheckTenant)
+		r.end(ctx, CheckTenant, outcome{status: Fail, problem: problem.TenantNotFound, message: err.Error()})
+		r.skipRest("skipped: the tenant ID is not valid")
+		return r.result()
+	}
+	r.begin(CheckTenant)
+	r.begin(CheckToken)
+	var defErr, graphErr, discErr error
+	parallel(ctx,
+		func(ctx context.Context) error {
+			info, err := discover(ctx, r.g, r.cloud, tenant)
+			r.info, discErr = &info, err
+			return nil
+		},
+		func(ctx context.Context) error {
+			t, err := tok.get(ctx, tenant, ResourceDefender)
+			r.defender, defErr = tokenPtr(t, err), err
+			return nil
+		},
+		func(ctx context.Context) error {
+			t, err := tok.get(ctx, tenant, ResourceGraph)
+			r.graph, graphErr = tokenPtr(t, err), err
+			return nil
+		})
+	if discErr != nil {
+		r.info = nil
+		r.end(ctx, CheckTenant, failed(discErr))
+		if asError(discErr).Problem == problem.TenantNotFound {
+			r.skipRest("skipped: the tenant was not found")
+			return r.result()
+		}
+	} else {
+		r.end(ctx, CheckTenant, pass("%s", describeTenant(*r.info)))
+	}
+	r.end(ctx, CheckToken, tokenOutcome(r.defender, defErr))
+	r.runAfterTokens(ctx, defErr, graphErr)
+	return r.result()
+}
+
+func (r *tenantRun) runAfterTokens(ctx context.Context, defErr, graphErr error) {
+	r.begin(CheckPermissions)
+	if defErr != nil && graphErr != nil {
+		r.end(ctx, CheckPermissions, skip("skipped: no token to read roles from"))
+	} else {
+		r.end(ctx, CheckPermissions, checkPermissions(r))
+	}
+	var jobs []func(context.Context) error
+	for _, c := range dataChecks {
+		if defErr != nil {
+			r.begin(c.id)
+			r.end(ctx, c.id, skip("skipped: no Defender API token (see the token check)"))
+			continue
+		}
+		jobs = append(jobs, func(ctx context.Context) error {
+			r.begin(c.id)
+			r.end(ctx, c.id, c.run(ctx, r))
+			return nil
+		})
+	}
+	jobs = append(jobs, func(ctx context.Context) error {
+		r.begin(CheckServiceHealth)
+		if graphErr != nil {
+			o := failed(graphErr)
+			o.message = "no Microsoft Graph token: " + o.message
+			r.end(ctx, CheckServiceHealth, o)
+			return nil
+		}
+		r.end(ctx, CheckServiceHealth, checkServiceHealth(ctx, r))
+		return nil
+	})
+	parallel(ctx, jobs...)
+}
+
+func tokenOutcome(t *Token, err error) outcome {
+	if err != nil {
+		return failed(err)
+	}
+	c := t.Claims
+	return pass("app-only token for %s (app %s, expires %s)", c.Audience, c.AppID, c.Expires().UTC().Format("15:04 MST"))
+}
+
+func describeTenant(i TenantInfo) string {
+	s := "tenant " + i.TenantID
+	if i.Input != i.TenantID {
+		s = fmt.Sprintf("%s resolves to tenant %s", i.Input, i.TenantID)
+	}
+	if i.RegionScope != "" {
+		s += ", region " + i.RegionScope
+	}
+	return s
+}
+
+func tokenPtr(t Token, err error) *Token {
+	if err != nil {
+		return nil
+	}
+	return &t
+}
+
+func (r *tenantRun) begin(id CheckID) {
+	r.mu.Lock()
+	r.started[id] = r.e.cfg.Now()
+	r.mu.Unlock()
+	r.e.emit(Event{Kind: CheckStarted, TenantID: r.target.TenantID, Check: id})
+}
+
+func (r *tenantRun) end(ctx context.Context, id CheckID, o outcome) {
+	if ctx.Err() != nil && o.status != Pass {
+		o = skip("cancelled before it finished")
+	}
+	r.mu.Lock()
+	res := CheckResult{ID: id, Status: o.status, Problem: o.problem, Message: o.message, Diag: o.diag,
+		DurationMS: r.e.cfg.Now().Sub(r.started[id]).Milliseconds()}
+	if o.status == Fail || o.status == Warn {
+		res.Remedy = o.problem.Remedy()
+	}
+	r.results[id] = res
+	r.mu.Unlock()
+	r.e.emit(Event{Kind: CheckFinished, TenantID: r.target.TenantID, Check: id, Result: &res})
+}
+
+func (r *tenantRun) skipRest(why string) {
+	for _, id := range CheckIDs() {
+		if _, done := r.results[id]; !done {
+			r.begin(id)
+			r.end(context.Background(), id, skip("%s", why))
+		}
+	}
+}
+
+func (r *tenantRun) result() TenantResult {
+	tr := TenantResult{TenantID: r.target.TenantID, Customer: r.target.Customer, OK: true, Info: r.info, Claims: map[string]Claims{}}
+	for _, id := range CheckIDs() {
+		c := r.results[id]
+		tr.Checks = append(tr.Checks, c)
+		if c.Status == Fail {
+			tr.OK = false
+		}
+	}
+	if r.defender != nil {
+		tr.Claims[ResourceDefender] = r.defender.Claims
+	}
+	if r.graph != nil {
+		tr.Claims[ResourceGraph] = r.graph.Claims
+	}
+	r.e.emit(Event{Kind: TenantFinished, TenantID: r.target.TenantID, Tenant: &tr})
+	return tr
+}
+
+// parallel runs fns concurrently and returns their errors in order.
+func parallel(ctx context.Context, fns ...func(context.Context) error) []error {
+	errs := make([]error, len(fns))
+	var wg sync.WaitGroup
+	for i, f := range fns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = f(ctx)
+		}()
+	}
+	wg.Wait()
+	return errs
+}
+
+// worst returns the first non-nil error.
+func worst(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+func errorsAs(err error, target **Error) bool { return errors.As(err, target) }
+
+func isCancel(err error) bool { return errors.Is(err, context.Canceled) }

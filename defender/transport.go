@@ -1,0 +1,140 @@
+package defender
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// RetryPolicy bounds how hard a request is retried. Every wait counts against
+// Budget, so a run's worst case is known in advance.
+type RetryPolicy struct {
+	// Attempts is the most tries of one request, first included.
+	Attempts int
+	// BaseDelay is the first backoff after a 5xx or network fault; it doubles.
+	BaseDelay time.Duration
+	// Budget caps the total time one request may spend waiting between tries.
+	Budget time.Duration
+	// PerRequest caps a single try, so a hung server cannot hang a run.
+	PerRequest time.Duration
+}
+
+// DefaultRetry suits interactive use: a throttled or flaky tenant recovers,
+// a broken one fails within seconds.
+var DefaultRetry = RetryPolicy{Attempts: 4, BaseDelay: 250 * time.Millisecond, Budget: 15 * time.Second, PerRequest: 30 * time.Second}
+
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	if p.Attempts <= 0 {
+		p.Attempts = DefaultRetry.Attempts
+	}
+	if p.BaseDelay <= 0 {
+		p.BaseDelay = DefaultRetry.BaseDelay
+	}
+	if p.Budget <= 0 {
+		p.Budget = DefaultRetry.Budget
+	}
+	if p.PerRequest <= 0 {
+		p.PerRequest = DefaultRetry.PerRequest
+	}
+	return p
+}
+
+// maxBody bounds what one reply may hold; a page of 10,000 devices fits easily.
+const maxBody = 64 << 20
+
+// reply is a completed HTTP exchange.
+type reply struct {
+	URL    string
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// getter sends GET requests with retries on 429, 5xx and network faults.
+type getter struct {
+	client *http.Client
+	retry  RetryPolicy
+}
+
+// get fetches url with the bearer token (if any). A non-2xx reply that is not
+// worth retrying comes back as a reply, not an error; err is a network fault
+// or cancellation after the retries.
+func (g getter) get(ctx context.Context, url, token string) (reply, error) {
+	p := g.retry.withDefaults()
+	spent := time.Duration(0)
+	delay := p.BaseDelay
+	for attempt := 1; ; attempt++ {
+		r, err := g.once(ctx, url, token, p.PerRequest)
+		wait, retry := retryAfter(r, err, delay)
+		if !retry || attempt >= p.Attempts || ctx.Err() != nil {
+			return r, err
+		}
+		if spent+wait > p.Budget {
+			return r, err
+		}
+		if serr := sleep(ctx, wait); serr != nil {
+			return r, serr
+		}
+		spent += wait
+		delay *= 2
+	}
+}
+
+func (g getter) once(ctx context.Context, url, token string, timeout time.Duration) (reply, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return reply{URL: url}, err
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", userAgent)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := g.client.Do(req)
+	if err != nil {
+		return reply{URL: url}, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	r := reply{URL: url, Status: resp.StatusCode, Header: resp.Header, Body: body}
+	if err != nil {
+		return r, fmt.Errorf("reading the reply from %s: %w", req.URL.Host, err)
+	}
+	return r, nil
+}
+
+// retryAfter decides whether a result is worth another try, and after how long.
+func retryAfter(r reply, err error, backoff time.Duration) (time.Duration, bool) {
+	if err != nil {
+		return backoff, !errors.Is(err, context.Canceled)
+	}
+	switch r.Status {
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		if s, perr := strconv.Atoi(r.Header.Get("Retry-After")); perr == nil && s >= 0 {
+			return time.Duration(s) * time.Second, true
+		}
+		return backoff, true
+	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
+		return backoff, true
+	}
+	return 0, false
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+const userAgent = "mdeconnect"

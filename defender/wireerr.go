@@ -1,0 +1,172 @@
+package defender
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/paratira/mdeconnect/defender/problem"
+)
+
+// Error is a failure classified into a problem code, with the wire facts
+// support needs. Every engine failure a user sees is one of these.
+type Error struct {
+	Problem problem.Code
+	// Msg is one line saying what happened, in the user's terms.
+	Msg  string
+	Diag Diagnostics
+	Err  error
+}
+
+func (e *Error) Error() string {
+	if e.Msg != "" {
+		return e.Msg
+	}
+	if e.Err != nil {
+		return e.Err.Error()
+	}
+	return e.Problem.Title()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// EntraError is the body Entra ID's token and discovery endpoints send on failure.
+type EntraError struct {
+	Error         string `json:"error"`
+	Description   string `json:"error_description"`
+	Codes         []int  `json:"error_codes"`
+	TraceID       string `json:"trace_id"`
+	CorrelationID string `json:"correlation_id"`
+	Timestamp     string `json:"timestamp"`
+	ErrorURI      string `json:"error_uri"`
+}
+
+// ParseEntraError decodes an Entra ID error body; ok is false when the body
+// is not one (HTML, empty, another shape).
+func ParseEntraError(body []byte) (EntraError, bool) {
+	var e EntraError
+	if json.Unmarshal(body, &e) != nil || e.Error == "" {
+		return EntraError{}, false
+	}
+	if len(e.Codes) == 0 {
+		e.Codes = aadstsInText(e.Description)
+	}
+	return e, true
+}
+
+var aadstsRE = regexp.MustCompile(`AADSTS(\d{4,8})`)
+
+func aadstsInText(s string) []int {
+	var codes []int
+	for _, m := range aadstsRE.FindAllStringSubmatch(s, 4) {
+		var n int
+		if _, err := fmt.Sscan(m[1], &n); err == nil {
+			codes = append(codes, n)
+		}
+	}
+	return codes
+}
+
+// entraProblems maps AADSTS codes to problems (PROTOCOL.md section 3).
+var entraProblems = map[int]problem.Code{
+	90002: problem.TenantNotFound, 900023: problem.TenantNotFound, 90038: problem.TenantNotFound,
+	700016:  problem.ConsentMissing,
+	65001:   problem.ConsentMissing,
+	7000215: problem.InvalidClientSecret, 7000222: problem.ClientSecretExpired,
+	500011: problem.DefenderNotProvisioned, 650052: problem.DefenderNotProvisioned,
+	53003:   problem.ConditionalAccessBlocked,
+	7000112: problem.AppDisabled,
+	65004:   problem.ConsentRejected,
+	90094:   problem.InsufficientPermissions, 90008: problem.InsufficientPermissions,
+}
+
+// entraErrorWords is the fallback when the codes are unknown: codes change,
+// the error words less so.
+var entraErrorWords = map[string]problem.Code{
+	"invalid_tenant":      problem.TenantNotFound,
+	"unauthorized_client": problem.ConsentMissing,
+	"invalid_client":      problem.InvalidClientSecret,
+	"invalid_resource":    problem.DefenderNotProvisioned,
+	"access_denied":       problem.ConsentRejected,
+	"consent_required":    problem.ConsentMissing,
+}
+
+// Classify maps an Entra error to a problem code.
+func (e EntraError) Classify() problem.Code {
+	for _, c := range e.Codes {
+		if p, ok := entraProblems[c]; ok {
+			return p
+		}
+	}
+	if p, ok := entraErrorWords[e.Error]; ok {
+		return p
+	}
+	return problem.ServiceError
+}
+
+// Diagnostics returns the support facts of e.
+func (e EntraError) Diagnostics(status int) Diagnostics {
+	return Diagnostics{HTTPStatus: status, Error: e.Error, ErrorDescription: firstLine(e.Description),
+		AADSTS: e.Codes, TraceID: e.TraceID, CorrelationID: e.CorrelationID}
+}
+
+// APIError is the body the Defender API and Microsoft Graph send on failure.
+type APIError struct {
+	Code       string `json:"code"`
+	Message    string `json:"message"`
+	Target     string `json:"target"`
+	InnerError struct {
+		RequestID       string `json:"request-id"`
+		ClientRequestID string `json:"client-request-id"`
+		Date            string `json:"date"`
+	} `json:"innerError"`
+}
+
+// ParseAPIError decodes a Defender or Graph error body.
+func ParseAPIError(body []byte) (APIError, bool) {
+	var env struct {
+		Error *APIError `json:"error"`
+	}
+	if json.Unmarshal(body, &env) != nil || env.Error == nil || env.Error.Code == "" {
+		return APIError{}, false
+	}
+	return *env.Error, true
+}
+
+var permissionRE = regexp.MustCompile(`\b[A-Z][A-Za-z]+(\.[A-Z][A-Za-z]+)*\.(Read|ReadWrite)(\.[A-Za-z]+)*\b`)
+
+// Permissions lists the permission names an error message mentions.
+func (e APIError) Permissions() []string { return permissionRE.FindAllString(e.Message, -1) }
+
+// Classify maps an API error reply to a problem code.
+func (e APIError) Classify(status int) problem.Code {
+	switch {
+	case status == 401:
+		return problem.ConsentMissing
+	case status == 429 || strings.EqualFold(e.Code, "TooManyRequests"):
+		return problem.Throttled
+	case status == 403 && (strings.EqualFold(e.Code, "Authorization_RequestDenied") || len(e.Permissions()) > 0):
+		return problem.InsufficientPermissions
+	case status == 403, status == 404:
+		return problem.LimitedData
+	default:
+		return problem.ServiceError
+	}
+}
+
+// Diagnostics returns the support facts of e.
+func (e APIError) Diagnostics(status int) Diagnostics {
+	d := Diagnostics{HTTPStatus: status, APICode: e.Code, ErrorDescription: firstLine(e.Message),
+		RequestID: e.InnerError.RequestID, CorrelationID: e.Target}
+	if d.RequestID == "" {
+		d.RequestID = e.InnerError.ClientRequestID
+	}
+	return d
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\r")
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"github.com/paratira/mdeconnect/defender"
+	"github.com/spf13/cobra"
+)
+
+// engineFlags are the flags every command that talks to Microsoft shares.
+type engineFlags struct {
+	cloud    string
+	parallel int
+}
+
+func (f *engineFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.cloud, "cloud", "global", "Microsoft cloud: global, gcc, gcc-high or dod")
+	cmd.Flags().IntVar(&f.parallel, "parallel", defender.DefaultParallel, "how many tenants to validate at once")
+}
+
+// resolveCloud picks the preset and applies MDECONNECT_*_URL overrides.
+func (a *app) resolveCloud(name string) (defender.Cloud, error) {
+	c, err := defender.LookupCloud(name)
+	if err != nil {
+		return c, usageError{err.Error()}
+	}
+	c, err = c.FromEnv(a.getenv)
+	if err != nil {
+		return c, usageError{err.Error()}
+	}
+	return c, nil
+}
+
+// newEngine builds the engine for a command, with the app's HTTP client.
+func (a *app) newEngine(cloud defender.Cloud, clientID, secret string, parallel int, onEvent func(defender.Event)) (*defender.Engine, error) {
+	if parallel < 1 || parallel > 500 {
+		return nil, usagef("--parallel %d is out of range: use 1 to 500", parallel)
+	}
+	e, err := defender.New(defender.Config{Cloud: cloud, ClientID: clientID, ClientSecret: secret,
+		HTTPClient: a.httpClient, Parallel: parallel, OnEvent: onEvent})
+	if err != nil {
+		return nil, usageError{err.Error()}
+	}
+	return e, nil
+}
