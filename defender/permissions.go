@@ -53,11 +53,9 @@ func ExcessRoles(roles []string) []string {
 // checkPermissions compares the tokens' roles with what Paratira needs.
 func checkPermissions(r *tenantRun) outcome {
 	granted := map[string][]string{}
-	var known []string
 	for res, tok := range map[string]*Token{ResourceDefender: r.defender, ResourceGraph: r.graph} {
 		if tok != nil {
 			granted[res] = tok.Claims.Roles
-			known = append(known, res)
 		}
 	}
 	var missing, have []string
@@ -84,8 +82,8 @@ func checkPermissions(r *tenantRun) outcome {
 	if extra := ExcessRoles(all); len(extra) > 0 {
 		return warn(problem.ExcessPermissions, "all %d required roles granted, and more than read-only: %s", len(have), strings.Join(sorted(extra), ", "))
 	}
-	msg := fmt.Sprintf("%d of %d required roles granted: %s", len(have), len(have), strings.Join(have, ", "))
-	if len(known) < 2 {
+	msg := fmt.Sprintf("all %d required roles granted: %s", len(have), strings.Join(have, ", "))
+	if r.graph == nil {
 		msg += " (Graph roles unknown: no Graph token)"
 	}
 	return pass("%s", msg)

@@ -86,8 +86,8 @@ func (e *Engine) validateTenant(ctx context.Context, tok *tokens, t Target) Tena
 
 func (r *tenantRun) runAfterTokens(ctx context.Context, defErr, graphErr error) {
 	r.begin(CheckPermissions)
-	if defErr != nil && graphErr != nil {
-		r.end(ctx, CheckPermissions, skip("skipped: no token to read roles from"))
+	if defErr != nil {
+		r.end(ctx, CheckPermissions, skip("skipped: no Defender API token to read roles from"))
 	} else {
 		r.end(ctx, CheckPermissions, checkPermissions(r))
 	}

@@ -1,0 +1,155 @@
+package defender
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Exchange is one HTTP request and its reply, redacted: no secret, token,
+// Authorization header or cookie survives into it.
+type Exchange struct {
+	Time            time.Time         `json:"time"`
+	Method          string            `json:"method"`
+	URL             string            `json:"url"`
+	Status          int               `json:"status,omitempty"`
+	DurationMS      int64             `json:"duration_ms"`
+	RequestHeaders  map[string]string `json:"request_headers,omitempty"`
+	RequestBody     string            `json:"request_body,omitempty"`
+	ResponseHeaders map[string]string `json:"response_headers,omitempty"`
+	ResponseBody    string            `json:"response_body,omitempty"`
+	// Truncated is set when the response body was cut to maxTracedBody.
+	Truncated bool   `json:"truncated,omitempty"`
+	Error     string `json:"error,omitempty"`
+}
+
+// maxTracedBody bounds what a trace keeps of one body.
+const maxTracedBody = 2 << 20
+
+// Redactor removes secrets from anything that is written down.
+type Redactor struct {
+	mu      sync.Mutex
+	secrets []string
+}
+
+// Add registers a literal value (a client secret) to remove wherever it appears.
+func (r *Redactor) Add(secret string) {
+	if len(secret) < 4 {
+		return
+	}
+	r.mu.Lock()
+	r.secrets = append(r.secrets, secret, url.QueryEscape(secret))
+	r.mu.Unlock()
+}
+
+const redacted = "[REDACTED]"
+
+var (
+	jwtRE         = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`)
+	secretFieldRE = regexp.MustCompile(`(?i)("?(?:client_secret|client_assertion|access_token|refresh_token|id_token|password|code)"?\s*[:=]\s*"?)([^"&\s,}]+)`)
+)
+
+// String redacts s: registered secrets, JWTs, and the values of secret-named
+// fields in JSON, forms and query strings.
+func (r *Redactor) String(s string) string {
+	if r != nil {
+		r.mu.Lock()
+		for _, sec := range r.secrets {
+			s = strings.ReplaceAll(s, sec, redacted)
+		}
+		r.mu.Unlock()
+	}
+	s = jwtRE.ReplaceAllString(s, redacted)
+	return secretFieldRE.ReplaceAllString(s, "${1}"+redacted)
+}
+
+var secretHeaders = map[string]bool{"Authorization": true, "Cookie": true, "Set-Cookie": true, "Proxy-Authorization": true}
+
+func (r *Redactor) headers(h http.Header) map[string]string {
+	out := map[string]string{}
+	for k, v := range h {
+		if secretHeaders[http.CanonicalHeaderKey(k)] {
+			out[k] = redacted
+			continue
+		}
+		out[k] = r.String(strings.Join(v, ", "))
+	}
+	return out
+}
+
+// Tracer is an http.RoundTripper that records every exchange, redacted, and
+// hands it to OnExchange. Debug logs and support reports are built on it.
+type Tracer struct {
+	Base       http.RoundTripper
+	Redactor   *Redactor
+	OnExchange func(Exchange)
+	Now        func() time.Time
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *Tracer) RoundTrip(req *http.Request) (*http.Response, error) {
+	now := t.Now
+	if now == nil {
+		now = time.Now
+	}
+	start := now()
+	ex := Exchange{Time: start, Method: req.Method, URL: t.Redactor.String(req.URL.String()), RequestHeaders: t.Redactor.headers(req.Header)}
+	if req.Body != nil && req.GetBody != nil {
+		if b, err := req.GetBody(); err == nil {
+			raw, _ := io.ReadAll(io.LimitReader(b, maxTracedBody))
+			ex.RequestBody = t.Redactor.String(string(raw))
+		}
+	}
+	base := t.Base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	resp, err := base.RoundTrip(req)
+	ex.DurationMS = now().Sub(start).Milliseconds()
+	if err != nil {
+		ex.Error = t.Redactor.String(err.Error())
+		t.emit(ex)
+		return resp, err
+	}
+	body, rerr := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	if rerr != nil {
+		resp.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), errReader{rerr}))
+		ex.Error = t.Redactor.String(rerr.Error())
+	}
+	ex.Status = resp.StatusCode
+	ex.ResponseHeaders = t.Redactor.headers(resp.Header)
+	if len(body) > maxTracedBody {
+		body, ex.Truncated = body[:maxTracedBody], true
+	}
+	ex.ResponseBody = t.Redactor.String(string(body))
+	t.emit(ex)
+	return resp, nil
+}
+
+func (t *Tracer) emit(ex Exchange) {
+	if t.OnExchange != nil {
+		t.OnExchange(ex)
+	}
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+// TracedClient returns a copy of c whose transport records exchanges.
+func TracedClient(c *http.Client, tr *Tracer) *http.Client {
+	if c == nil {
+		c = DefaultHTTPClient(0)
+	}
+	cp := *c
+	tr.Base = c.Transport
+	cp.Transport = tr
+	return &cp
+}
