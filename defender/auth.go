@@ -10,8 +10,8 @@ import (
 	"sync"
 	"time"
 
-	msalerrors "github.com/AzureAD/microsoft-authentication-library-for-go/apps/errors"
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/confidential"
+	msalerrors "github.com/AzureAD/microsoft-authentication-library-for-go/apps/errors"
 	"github.com/paratira/mdeconnect/defender/problem"
 	"golang.org/x/sync/singleflight"
 )

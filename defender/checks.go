@@ -153,7 +153,9 @@ type score struct {
 func checkExposureScore(ctx context.Context, r *tenantRun) outcome {
 	var exp, conf score
 	errs := parallel(ctx,
-		func(ctx context.Context) error { return fetchJSON(ctx, r.g, r.cloud.APIURL+"/api/exposureScore", r.defender.Value, &exp) },
+		func(ctx context.Context) error {
+			return fetchJSON(ctx, r.g, r.cloud.APIURL+"/api/exposureScore", r.defender.Value, &exp)
+		},
 		func(ctx context.Context) error {
 			return fetchJSON(ctx, r.g, r.cloud.APIURL+"/api/configurationScore", r.defender.Value, &conf)
 		})
