@@ -1,0 +1,68 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// writeAtomic replaces path with data so that a reader, or a crash, sees either
+// the old or the new content: temp file in the same folder, fsync, rename,
+// fsync the folder. The file is 0600 whatever the umask.
+func writeAtomic(path string, data []byte) (err error) {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write %s: create temporary file: %w; check the folder exists and is writable", path, err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			_ = f.Close()
+			_ = os.Remove(tmp)
+		}
+	}()
+	if err = f.Chmod(fileMode); err != nil {
+		return fmt.Errorf("write %s: restrict permissions: %w", path, err)
+	}
+	if _, err = f.Write(data); err != nil {
+		return fmt.Errorf("write %s: %w; check free disk space", path, err)
+	}
+	if err = f.Sync(); err != nil {
+		return fmt.Errorf("write %s: flush to disk: %w", path, err)
+	}
+	if err = f.Close(); err != nil {
+		return fmt.Errorf("write %s: close: %w", path, err)
+	}
+	if err = os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write %s: replace: %w", path, err)
+	}
+	return syncDir(dir)
+}
+
+// readOptional returns the content of path, or nil if it does not exist.
+func readOptional(path string) ([]byte, error) {
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w; check the file's owner and permissions", path, err)
+	}
+	if raw == nil {
+		raw = []byte{}
+	}
+	return raw, nil
+}
+
+// ensureDir creates dir if needed and restricts it to its owner.
+func ensureDir(dir string) error {
+	if err := os.MkdirAll(dir, dirMode); err != nil {
+		return fmt.Errorf("create connector store folder %s: %w; set MDECONNECT_CONFIG_DIR to a writable folder", dir, err)
+	}
+	if err := os.Chmod(dir, dirMode); err != nil {
+		return fmt.Errorf("restrict connector store folder %s to its owner: %w", dir, err)
+	}
+	return nil
+}

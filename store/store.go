@@ -1,0 +1,168 @@
+// Package store keeps mdeconnect's saved connectors on disk and their secrets
+// in the system keyring (or, only when the user chose it, a 0600 file).
+//
+// connectors.json is versioned, written atomically, backed up to
+// connectors.json.bak before each change, and changed only under an flock on
+// connectors.lock, so several mdeconnect processes can share it. A file that
+// cannot be parsed is never written over: every operation returns *CorruptError
+// until it is restored (RestoreBackup) or moved aside.
+package store
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+)
+
+// Store is an opened connector store. Its methods are safe to call from several
+// goroutines and processes at once.
+type Store struct {
+	dir            string
+	path           string
+	backupPath     string
+	lockPath       string
+	secretsPath    string
+	backend        Backend
+	keyring        Keyring
+	keyringTimeout time.Duration
+	lockTimeout    time.Duration
+	now            func() time.Time
+}
+
+// Open prepares the store in opts.Dir, creating the folder (mode 0700) if
+// needed. It reads nothing yet: a damaged file is reported by the first operation.
+func Open(opts Options) (*Store, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if err := ensureDir(opts.Dir); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(opts.Dir, dataFile)
+	return &Store{
+		dir:            opts.Dir,
+		path:           path,
+		backupPath:     path + backupExt,
+		lockPath:       filepath.Join(opts.Dir, lockFile),
+		secretsPath:    filepath.Join(opts.Dir, secretsFile),
+		backend:        opts.SecretBackend,
+		keyring:        opts.Keyring,
+		keyringTimeout: opts.KeyringTimeout,
+		lockTimeout:    opts.LockTimeout,
+		now:            opts.Now,
+	}, nil
+}
+
+// Path returns the path of connectors.json.
+func (s *Store) Path() string { return s.path }
+
+// List returns every connector, sorted by name.
+func (s *Store) List() ([]Connector, error) {
+	_, doc, err := s.load()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Connector, 0, len(doc.Connectors))
+	for _, c := range doc.Connectors {
+		out = append(out, c.clone())
+	}
+	return out, nil
+}
+
+// Get returns the connector named name, or an error wrapping ErrNotFound.
+func (s *Store) Get(name string) (Connector, error) {
+	_, doc, err := s.load()
+	if err != nil {
+		return Connector{}, err
+	}
+	i := doc.find(name)
+	if i < 0 {
+		return Connector{}, notFound(name)
+	}
+	return doc.Connectors[i].clone(), nil
+}
+
+func notFound(name string) error {
+	return fmt.Errorf("connector %q: %w; `mdeconnect list` shows the saved connectors", name, ErrNotFound)
+}
+
+// load reads connectors.json. A missing file is an empty store (raw is nil);
+// a file that does not parse is a *CorruptError.
+func (s *Store) load() (raw []byte, doc document, err error) {
+	raw, err = readOptional(s.path)
+	if err != nil || raw == nil {
+		return nil, document{Version: currentVersion}, err
+	}
+	doc, err = decode(raw)
+	if err != nil {
+		return nil, document{}, s.corrupt(s.path, err)
+	}
+	return raw, doc, nil
+}
+
+// corrupt builds the error for a damaged data file, pointing at the backup
+// only if the backup itself parses.
+func (s *Store) corrupt(path string, cause error) *CorruptError {
+	e := &CorruptError{Path: path, Reason: cause.Error(), Err: cause}
+	if path != s.path {
+		return e
+	}
+	if bak, err := readOptional(s.backupPath); err == nil && bak != nil {
+		if _, err := decode(bak); err == nil {
+			e.Backup = s.backupPath
+		}
+	}
+	return e
+}
+
+// txn is one locked load-modify-save. undo holds the compensations for side
+// effects outside connectors.json (secrets) in case the change is not saved.
+type txn struct {
+	doc  document
+	undo []func() error
+}
+
+func (t *txn) onAbort(f func() error) { t.undo = append(t.undo, f) }
+
+// mutate runs fn on the current document under the lock and saves the result,
+// keeping the previous file as the backup. If fn or the save fails, nothing is
+// written and fn's side effects are undone, still under the lock.
+func (s *Store) mutate(fn func(*txn) error) error {
+	unlock, err := lock(s.lockPath, s.lockTimeout)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	raw, doc, err := s.load()
+	if err != nil {
+		return err
+	}
+	t := &txn{doc: doc}
+	if err = fn(t); err == nil {
+		err = s.save(raw, t.doc)
+	}
+	if err != nil {
+		for i := len(t.undo) - 1; i >= 0; i-- {
+			if uerr := t.undo[i](); uerr != nil {
+				err = errors.Join(err, fmt.Errorf("could not undo a change to a secret: %w", uerr))
+			}
+		}
+	}
+	return err
+}
+
+// save writes doc, first keeping prev (the last good file) as the backup.
+func (s *Store) save(prev []byte, doc document) error {
+	out, err := encode(doc)
+	if err != nil {
+		return err
+	}
+	if prev != nil {
+		if err := writeAtomic(s.backupPath, prev); err != nil {
+			return fmt.Errorf("back up the connector store before changing it: %w", err)
+		}
+	}
+	return writeAtomic(s.path, out)
+}
