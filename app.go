@@ -61,6 +61,8 @@ func newRootCmd(a *app) *cobra.Command {
 	root.SetErr(a.errOut)
 	root.AddCommand(
 		newTestCmd(a),
+		newConsentURLCmd(a),
+		newTenantCmd(a),
 	)
 	return root
 }

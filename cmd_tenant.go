@@ -1,0 +1,118 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	"github.com/paratira/mdeconnect/defender"
+	"github.com/spf13/cobra"
+)
+
+func newTenantCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "tenant",
+		Short: "Look up tenants",
+	}
+	cmd.AddCommand(newTenantResolveCmd(a))
+	return cmd
+}
+
+type resolveOptions struct {
+	cloud   string
+	jsonOut bool
+}
+
+// resolved is one line of `tenant resolve`.
+type resolved struct {
+	Input         string `json:"input"`
+	OK            bool   `json:"ok"`
+	TenantID      string `json:"tenant_id,omitempty"`
+	RegionScope   string `json:"region_scope,omitempty"`
+	CloudInstance string `json:"cloud_instance,omitempty"`
+	Problem       string `json:"problem,omitempty"`
+	Error         string `json:"error,omitempty"`
+}
+
+func newTenantResolveCmd(a *app) *cobra.Command {
+	o := &resolveOptions{}
+	cmd := &cobra.Command{
+		Use:     "resolve DOMAIN-OR-ID...",
+		Short:   "Find each tenant's ID, region scope and cloud (no sign-in needed)",
+		Example: "  mdeconnect tenant resolve contoso.com fabrikam.onmicrosoft.com",
+		Args:    cobra.MinimumNArgs(1),
+		RunE:    func(cmd *cobra.Command, args []string) error { return a.runResolve(cmd, o, args) },
+	}
+	cmd.Flags().StringVar(&o.cloud, "cloud", "global", "Microsoft cloud: global, gcc, gcc-high or dod")
+	cmd.Flags().BoolVar(&o.jsonOut, "json", false, "print JSON on stdout")
+	return cmd
+}
+
+func (a *app) runResolve(cmd *cobra.Command, o *resolveOptions, args []string) error {
+	cloud, err := a.resolveCloud(o.cloud)
+	if err != nil {
+		return err
+	}
+	eng, err := a.newEngine(cloud, defender.ParatiraClientID, "", defender.DefaultParallel, nil)
+	if err != nil {
+		return err
+	}
+	out := make([]resolved, len(args))
+	var wg sync.WaitGroup
+	for i, in := range args {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i] = resolveOne(cmd, eng, in)
+		}()
+	}
+	wg.Wait()
+	if err := cmd.Context().Err(); err != nil {
+		return err
+	}
+	failed := false
+	for _, r := range out {
+		failed = failed || !r.OK
+	}
+	if o.jsonOut {
+		if err := json.NewEncoder(a.out).Encode(out); err != nil {
+			return err
+		}
+	} else {
+		printResolved(a, out)
+	}
+	if failed {
+		return errChecksFailed
+	}
+	return nil
+}
+
+func resolveOne(cmd *cobra.Command, eng *defender.Engine, in string) resolved {
+	info, err := eng.ResolveTenant(cmd.Context(), in)
+	if err != nil {
+		r := resolved{Input: in, Error: err.Error()}
+		if de, ok := err.(*defender.Error); ok {
+			r.Problem = string(de.Problem)
+		}
+		return r
+	}
+	return resolved{Input: in, OK: true, TenantID: info.TenantID, RegionScope: info.RegionScope, CloudInstance: info.CloudInstance}
+}
+
+func printResolved(a *app, out []resolved) {
+	w := a.colorWriter(a.out)
+	for _, r := range out {
+		if !r.OK {
+			fmt.Fprintf(w, "%s %s: %s\n", statusMark(defender.Fail), r.Input, r.Error)
+			continue
+		}
+		fmt.Fprintf(w, "%s %s  %s  region %s  cloud %s\n", statusMark(defender.Pass), r.Input, r.TenantID, orDash(r.RegionScope), orDash(r.CloudInstance))
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
