@@ -67,6 +67,9 @@ func queryInt(q url.Values, name string, def int) (int, error) {
 // selectFields applies $select; without it the items go out as they are.
 func selectFields[T any](items []T, sel string) (any, error) {
 	if strings.TrimSpace(sel) == "" {
+		if items == nil {
+			return []T{}, nil // "value":[] even for an empty tenant
+		}
 		return items, nil
 	}
 	fields := strings.Split(sel, ",")

@@ -91,11 +91,7 @@ func newRecommendations(rng *rand.Rand, n int) []recommendation {
 }
 
 func (c *Cloud) serveRecommendations(w http.ResponseWriter, r *http.Request, s Scenario) {
-	recs := c.tenantData(s.TenantID).recommendations
-	if recs == nil {
-		recs = []recommendation{}
-	}
-	writePage(w, r, c.APIURL, "Recommendations", recs, maxTop)
+	writePage(w, r, c.APIURL, "Recommendations", c.tenantData(s.TenantID).recommendations, maxTop)
 }
 
 // score is the exposureScore and configurationScore answer.
