@@ -11,6 +11,7 @@ import (
 )
 
 func TestDefenderAPI(t *testing.T) {
+	t.Parallel()
 	c := NewTestCloud(t, Options{})
 	tests := []struct {
 		scenario, path string
@@ -54,6 +55,7 @@ func TestDefenderAPI(t *testing.T) {
 }
 
 func TestDefenderAPIRejectsBadTokens(t *testing.T) {
+	t.Parallel()
 	c := NewTestCloud(t, Options{})
 	s := mustLookup(t, "healthy")
 	graph := accessToken(t, c, s.TenantID, GraphResource)
@@ -75,6 +77,7 @@ func TestDefenderAPIRejectsBadTokens(t *testing.T) {
 }
 
 func TestHealthyData(t *testing.T) {
+	t.Parallel()
 	c := NewTestCloud(t, Options{})
 	s := mustLookup(t, "healthy")
 	tok := accessToken(t, c, s.TenantID, DefenderResource)
@@ -123,6 +126,7 @@ func TestHealthyData(t *testing.T) {
 }
 
 func TestEmptyTenant(t *testing.T) {
+	t.Parallel()
 	c := NewTestCloud(t, Options{})
 	tok := accessToken(t, c, mustLookup(t, "empty").TenantID, DefenderResource)
 	for _, p := range []string{"/api/machines", "/api/deviceavinfo", "/api/recommendations"} {
@@ -139,6 +143,7 @@ func TestEmptyTenant(t *testing.T) {
 }
 
 func TestPagingManyDevices(t *testing.T) {
+	t.Parallel()
 	c := NewTestCloud(t, Options{})
 	tok := accessToken(t, c, mustLookup(t, "many-devices").TenantID, DefenderResource)
 	seen := map[string]bool{}
@@ -166,6 +171,7 @@ func TestPagingManyDevices(t *testing.T) {
 }
 
 func TestGraphHealthOverviews(t *testing.T) {
+	t.Parallel()
 	c := NewTestCloud(t, Options{})
 	const path = "/v1.0/admin/serviceAnnouncement/healthOverviews"
 	var ok struct {
@@ -187,6 +193,7 @@ func TestGraphHealthOverviews(t *testing.T) {
 }
 
 func TestBrokenReplies(t *testing.T) {
+	t.Parallel()
 	c := NewTestCloud(t, Options{})
 	garbled := get(t, c, c.APIURL+"/api/machines", accessToken(t, c, mustLookup(t, "garbled").TenantID, DefenderResource))
 	if garbled.status != 200 || !strings.HasPrefix(garbled.header.Get("Content-Type"), "text/html") {

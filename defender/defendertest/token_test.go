@@ -59,6 +59,7 @@ func decodeClaims(t *testing.T, jwt string) map[string]any {
 }
 
 func TestMSALTokenHealthy(t *testing.T) {
+	t.Parallel()
 	c := NewTestCloud(t, Options{})
 	app := newMSAL(t, c, SandboxClientSecret)
 	s := mustLookup(t, "healthy")
@@ -87,6 +88,7 @@ func TestMSALTokenHealthy(t *testing.T) {
 }
 
 func TestMSALTokenFailures(t *testing.T) {
+	t.Parallel()
 	c := NewTestCloud(t, Options{})
 	tests := []struct {
 		scenario, secret, scope string
@@ -131,6 +133,7 @@ func TestMSALTokenFailures(t *testing.T) {
 }
 
 func TestDefenderNotProvisionedGraphWorks(t *testing.T) {
+	t.Parallel()
 	c := NewTestCloud(t, Options{})
 	app := newMSAL(t, c, SandboxClientSecret)
 	s := mustLookup(t, "defender-not-provisioned")
