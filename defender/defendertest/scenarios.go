@@ -1,6 +1,7 @@
 package defendertest
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -13,6 +14,11 @@ const healthyDevices = 137
 // Scenarios lists every built-in tenant in a stable order, healthy first. Tenant
 // IDs and domains never change: support reproduces customers' problems with them.
 func Scenarios() []Scenario {
+	return slices.Concat(signInScenarios(), dataScenarios())
+}
+
+// signInScenarios fail or succeed at the login server.
+func signInScenarios() []Scenario {
 	return []Scenario{
 		tenant("healthy", "53390e7c-c890-4adc-a20a-63526fc69533",
 			"Everything works: 137 devices, read-only roles, live data"),
@@ -37,6 +43,21 @@ func Scenarios() []Scenario {
 		tenant("app-disabled", "7adb8051-6a9c-4741-a8dd-43133a555fce",
 			"The enterprise application is disabled (AADSTS7000112)", problem.AppDisabled).
 			with(func(s *Scenario) { s.token = tokenAppDisabled }),
+		tenant("consent-propagating", "6e7333e1-5411-44d4-92a5-68e96592b33c",
+			"Fresh consent: the first 2 tokens per resource carry no roles yet", problem.InsufficientPermissions).
+			with(func(s *Scenario) { s.token = tokenRolesLag }),
+		tenant("consent-revoked-later", "6aad49eb-7a8f-41fa-95a6-e47848babc07",
+			"Consent is revoked after 2 Defender tokens: then AADSTS700016", problem.ConsentMissing).
+			with(func(s *Scenario) { s.token = tokenConsentRevokes }),
+		tenant("consent-non-admin", "d65b386d-c47f-4bd4-b492-b668a93dabe6",
+			"Accepting admin consent fails: the approver is not an admin (AADSTS90094)", problem.InsufficientPermissions).
+			with(func(s *Scenario) { s.consent = consentNonAdmin }),
+	}
+}
+
+// dataScenarios sign in fine and meet the Defender API's answers.
+func dataScenarios() []Scenario {
+	return []Scenario{
 		tenant("missing-role", "d61e14f6-b920-436a-b254-3c041146d81b",
 			"Score.Read.All not granted: risk scores answer 403", problem.InsufficientPermissions).
 			with(func(s *Scenario) { s.DefenderRoles = []string{roleMachineRead, roleRecommendationRead} }),
@@ -72,21 +93,12 @@ func Scenarios() []Scenario {
 			with(func(s *Scenario) {
 				s.DefenderRoles = append(s.DefenderRoles, roleMachineReadWrite, "Machine.Isolate", "Machine.Scan")
 			}),
-		tenant("consent-propagating", "6e7333e1-5411-44d4-92a5-68e96592b33c",
-			"Fresh consent: the first 2 tokens per resource carry no roles yet", problem.InsufficientPermissions).
-			with(func(s *Scenario) { s.token = tokenRolesLag }),
-		tenant("consent-revoked-later", "6aad49eb-7a8f-41fa-95a6-e47848babc07",
-			"Consent is revoked after 2 Defender tokens: then AADSTS700016", problem.ConsentMissing).
-			with(func(s *Scenario) { s.token = tokenConsentRevokes }),
 		tenant("connection-reset", "51bbf7a2-d340-4605-a2d2-e6abddc46be0",
 			"/api/machines drops the connection mid-body", problem.NetworkError).
 			with(func(s *Scenario) { s.api = apiReset }),
 		tenant("hung", "5d4421af-26fe-4e02-8256-7495aa22266c",
 			"/api/deviceavinfo never answers until the client gives up", problem.NetworkError).
 			with(func(s *Scenario) { s.api = apiHung }),
-		tenant("consent-non-admin", "d65b386d-c47f-4bd4-b492-b668a93dabe6",
-			"Accepting admin consent fails: the approver is not an admin (AADSTS90094)", problem.InsufficientPermissions).
-			with(func(s *Scenario) { s.consent = consentNonAdmin }),
 	}
 }
 
