@@ -35,7 +35,10 @@ const (
 	roleServiceHealthRead  = "ServiceHealth.Read.All"
 )
 
-// Scenario is one fake tenant and the behaviour it provokes.
+// Scenario is one fake tenant and the behaviour it provokes. A Scenario built
+// by hand (Options.Scenarios) behaves like healthy with exactly the roles and
+// devices its fields give (zero means none); start from a built-in one and
+// change fields to keep its fault.
 type Scenario struct {
 	Name        string // kebab-case, stable
 	TenantID    string // fixed GUID, stable forever
