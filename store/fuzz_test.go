@@ -3,7 +3,6 @@ package store
 import (
 	"errors"
 	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
 )
@@ -17,14 +16,14 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte(`[{"name":"a","type":"microsoft-defender-endpoint","mapping_mode":"one-to-one","secret_store":"file","mappings":[{"tenant_id":"t"}]}]`))
 	f.Add([]byte(`{"version":1,"connectors":[{"name":"a","mapping_mode":"one-to-many","type":"microsoft-defender-endpoint","secret_store":"keyring","last_validation":{"tenants":[{"checks":[{"id":"x"}]}]}}]}`))
 	f.Add([]byte("\x00"))
+	// Inputs run one at a time in each fuzzing process, so they can share a store.
+	s, err := Open(Options{Dir: f.TempDir(), Keyring: newMemKeyring()})
+	if err != nil {
+		f.Fatal(err)
+	}
+	path := s.Path()
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		dir := t.TempDir()
-		path := filepath.Join(dir, "connectors.json")
 		if err := os.WriteFile(path, raw, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		s, err := Open(Options{Dir: dir, Keyring: newMemKeyring()})
-		if err != nil {
 			t.Fatal(err)
 		}
 		list, err := s.List()
