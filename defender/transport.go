@@ -17,7 +17,7 @@ type RetryPolicy struct {
 	Attempts int
 	// BaseDelay is the first backoff after a 5xx or network fault; it doubles.
 	BaseDelay time.Duration
-	// Budget caps the total time one request may spend waiting between tries.
+	// Budget caps the total time of one request, its tries and waits together.
 	Budget time.Duration
 	// PerRequest caps a single try, so a hung server cannot hang a run.
 	PerRequest time.Duration
@@ -25,7 +25,7 @@ type RetryPolicy struct {
 
 // DefaultRetry suits interactive use: a throttled or flaky tenant recovers,
 // a broken one fails within seconds.
-var DefaultRetry = RetryPolicy{Attempts: 4, BaseDelay: 250 * time.Millisecond, Budget: 15 * time.Second, PerRequest: 30 * time.Second}
+var DefaultRetry = RetryPolicy{Attempts: 4, BaseDelay: 250 * time.Millisecond, Budget: 20 * time.Second, PerRequest: 20 * time.Second}
 
 func (p RetryPolicy) withDefaults() RetryPolicy {
 	if p.Attempts <= 0 {
@@ -65,7 +65,7 @@ type getter struct {
 // or cancellation after the retries.
 func (g getter) get(ctx context.Context, url, token string) (reply, error) {
 	p := g.retry.withDefaults()
-	spent := time.Duration(0)
+	start := time.Now()
 	delay := p.BaseDelay
 	for attempt := 1; ; attempt++ {
 		r, err := g.once(ctx, url, token, p.PerRequest)
@@ -73,13 +73,13 @@ func (g getter) get(ctx context.Context, url, token string) (reply, error) {
 		if !retry || attempt >= p.Attempts || ctx.Err() != nil {
 			return r, err
 		}
-		if spent+wait > p.Budget {
+		// The budget covers the whole request, tries and waits alike.
+		if time.Since(start)+wait > p.Budget {
 			return r, err
 		}
 		if serr := sleep(ctx, wait); serr != nil {
 			return r, serr
 		}
-		spent += wait
 		delay *= 2
 	}
 }
@@ -112,7 +112,8 @@ func (g getter) once(ctx context.Context, url, token string, timeout time.Durati
 // retryAfter decides whether a result is worth another try, and after how long.
 func retryAfter(r reply, err error, backoff time.Duration) (time.Duration, bool) {
 	if err != nil {
-		return backoff, !errors.Is(err, context.Canceled)
+		// A try that timed out met a hung server: trying again only doubles the wait.
+		return backoff, !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 	}
 	switch r.Status {
 	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
