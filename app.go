@@ -59,6 +59,7 @@ func newRootCmd(a *app) *cobra.Command {
 	root.SetIn(a.in)
 	root.SetOut(a.out)
 	root.SetErr(a.errOut)
+	addWizard(root, a)
 	root.AddCommand(
 		newTestCmd(a),
 		newConsentURLCmd(a),

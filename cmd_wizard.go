@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"charm.land/huh/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/paratira/mdeconnect/defender/defendertest"
+	"github.com/paratira/mdeconnect/store"
+	"github.com/paratira/mdeconnect/wizard"
+	"github.com/spf13/cobra"
+)
+
+// wizardOptions are the root command's flags: with no subcommand, mdeconnect
+// runs the interactive wizard.
+type wizardOptions struct {
+	engineFlags
+	sandbox     bool
+	scenario    string
+	accessible  bool
+	redirectURI string
+}
+
+// addWizard makes the root command run the wizard.
+func addWizard(root *cobra.Command, a *app) {
+	o := &wizardOptions{}
+	root.Args = cobra.NoArgs
+	root.RunE = func(cmd *cobra.Command, _ []string) error { return a.runWizard(cmd, o) }
+	o.register(root)
+	f := root.Flags()
+	f.BoolVar(&o.sandbox, "sandbox", false, "run the wizard against a fake Microsoft cloud started in-process (nothing reaches Microsoft)")
+	f.StringVar(&o.scenario, "scenario", "", "with --sandbox: the tenant scenario to play, e.g. healthy or invalid-secret (default: pick one)")
+	f.BoolVar(&o.accessible, "accessible", false, "plain prompts for screen readers (or set ACCESSIBLE=1)")
+	f.StringVar(&o.redirectURI, "redirect-uri", "", "where admin consent returns; must be registered on the app (default "+EnvRedirectURI+" or http://localhost:53682/consent)")
+}
+
+func (a *app) runWizard(cmd *cobra.Command, o *wizardOptions) error {
+	if !a.canPrompt() {
+		return usagef("the wizard needs a terminal (stdin and stdout are not both one): to script it, use\n" +
+			"  printf '%%s' \"$SECRET\" | mdeconnect add --name NAME --tenant TENANT=CUSTOMER [--tenant ...] --mode one-to-one|one-to-many --client-secret-stdin\n" +
+			"and `mdeconnect test` to validate; see mdeconnect add --help")
+	}
+	if o.scenario != "" && !o.sandbox {
+		return usagef("--scenario only applies with --sandbox")
+	}
+	wo, cleanup, err := a.wizardSetup(o)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	if o.accessible || truthy(a.getenv("ACCESSIBLE")) {
+		res, err := wizard.RunAccessible(cmd.Context(), wo, a.in, a.errOut)
+		return a.wizardDone(res, wo, err)
+	}
+	res, err := wizard.Run(cmd.Context(), wo, wizard.RunOptions{In: a.in, Out: a.tuiOut(), Profile: a.profile()})
+	return a.wizardDone(res, wo, err)
+}
+
+// wizardSetup builds the wizard's options: the real cloud and store, or the sandbox's.
+func (a *app) wizardSetup(o *wizardOptions) (wizard.Options, func(), error) {
+	redirect, err := a.redirectURI(o.redirectURI)
+	if err != nil {
+		return wizard.Options{}, nil, err
+	}
+	wo := wizard.Options{RedirectURI: redirect, HTTPClient: a.httpClient, Parallel: o.parallel,
+		Hyperlinks: hyperlinksSupported(a.getenv), Browser: wizard.SystemBrowser{Getenv: a.getenv}}
+	if o.sandbox {
+		return a.sandboxSetup(o, wo)
+	}
+	if wo.Cloud, err = a.resolveCloud(o.cloud); err != nil {
+		return wo, nil, err
+	}
+	wo.CloudName = o.cloud
+	dir, err := store.DefaultDir(a.getenv)
+	if err != nil {
+		return wo, nil, err
+	}
+	st, err := store.Open(store.Options{Dir: dir, SecretBackend: store.Backend(a.getenv("MDECONNECT_SECRET_STORE"))})
+	if err != nil {
+		return wo, nil, usageError{err.Error()}
+	}
+	wo.Store = st
+	return wo, func() {}, nil
+}
+
+func (a *app) sandboxSetup(o *wizardOptions, wo wizard.Options) (wizard.Options, func(), error) {
+	sb, err := startSandbox(a.getenv, defendertest.Options{})
+	if err != nil {
+		return wo, nil, err
+	}
+	name := o.scenario
+	if name == "" {
+		if name, err = a.pickScenario(sb, o.accessible || truthy(a.getenv("ACCESSIBLE"))); err != nil {
+			sb.close()
+			return wo, nil, err
+		}
+	}
+	sc, err := sb.scenario(name)
+	if err == nil && o.redirectURI == "" && a.getenv(EnvRedirectURI) == "" {
+		wo.RedirectURI, err = freeRedirectURI()
+	}
+	if err == nil {
+		wo.Store, err = sb.openStore()
+	}
+	if err != nil {
+		sb.close()
+		return wo, nil, err
+	}
+	wo.Cloud, wo.CloudName, wo.HTTPClient = sb.cloud, "global", sb.client
+	wo.Browser = sandboxBrowser{client: sb.client, scenario: sc.Name}
+	wo.Sandbox = &wizard.Sandbox{Scenario: sc.Name, Domain: sc.Domain, ClientSecret: defendertest.SandboxClientSecret, Dir: sb.dir, Temporary: sb.temp}
+	return wo, sb.close, nil
+}
+
+// pickScenario asks which scenario the sandbox plays, healthy first.
+func (a *app) pickScenario(sb *sandbox, accessible bool) (string, error) {
+	var opts []huh.Option[string]
+	for _, s := range sb.fake.Scenarios() {
+		opts = append(opts, huh.NewOption(s.Name+": "+s.Description, s.Name))
+	}
+	name := "healthy"
+	err := huh.NewForm(huh.NewGroup(huh.NewSelect[string]().Title("Sandbox scenario: which tenant should the fake cloud play?").
+		Options(opts...).Value(&name).Height(12))).
+		WithAccessible(accessible).WithInput(a.in).WithOutput(a.tuiOut()).Run()
+	if errors.Is(err, huh.ErrUserAborted) {
+		return "", fmt.Errorf("scenario picker: %w", context.Canceled)
+	}
+	return name, err
+}
+
+// wizardDone reports the outcome on stderr once the screen is back.
+func (a *app) wizardDone(res wizard.Result, wo wizard.Options, err error) error {
+	if err != nil {
+		return err
+	}
+	w := a.colorWriter(a.errOut)
+	fmt.Fprintf(w, "%s Saved connector %q.\n", passStyle.Render("✓"), res.Connector.Name)
+	fmt.Fprintf(w, "  Connectors file: %s\n  Client secret:   %s\n", res.StorePath, res.SecretWhere)
+	if sb := wo.Sandbox; sb != nil && sb.Temporary {
+		fmt.Fprintln(w, dimStyle.Render("  (sandbox: this temporary folder is removed now; set MDECONNECT_CONFIG_DIR to keep it)"))
+	}
+	fmt.Fprintf(w, "Re-test it later with: mdeconnect test %s\nInitial data collection will begin automatically.\n", shellArg(res.Connector.Name))
+	return nil
+}
+
+// tuiOut is where the wizard draws: stderr when it is a terminal, so stdout stays for data.
+func (a *app) tuiOut() *os.File {
+	if f, ok := a.errOut.(*os.File); ok && isTerminal(f) {
+		return f
+	}
+	f, _ := a.out.(*os.File)
+	return f
+}
+
+func (a *app) profile() colorprofile.Profile {
+	if a.getenv("NO_COLOR") != "" {
+		return colorprofile.Ascii
+	}
+	return 0
+}
+
+func truthy(s string) bool {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
+}
+
+// hyperlinksSupported guesses whether the terminal renders OSC 8 links; the
+// URL is always printed in full as well.
+func hyperlinksSupported(getenv func(string) string) bool {
+	switch getenv("TERM_PROGRAM") {
+	case "iTerm.app", "WezTerm", "vscode", "ghostty", "Hyper", "rio":
+		return true
+	}
+	if getenv("WT_SESSION") != "" || getenv("VTE_VERSION") != "" || getenv("KITTY_WINDOW_ID") != "" {
+		return true
+	}
+	t := getenv("TERM")
+	return strings.Contains(t, "kitty") || strings.Contains(t, "foot") || strings.Contains(t, "alacritty")
+}
+
+// shellArg quotes a name for a command line when it needs it.
+func shellArg(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t'\"$`\\!*?[]{}()<>|&;#~") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

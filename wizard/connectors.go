@@ -1,0 +1,109 @@
+package wizard
+
+import (
+	"fmt"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/paratira/mdeconnect/store"
+)
+
+// connectorsState is step 1: the saved connectors and "Add a new connector".
+type connectorsState struct {
+	list   []store.Connector
+	err    error
+	loaded bool
+	// cursor 0 is "Add a new connector"; i > 0 is list[i-1].
+	cursor int
+}
+
+type connectorsMsg struct {
+	list []store.Connector
+	err  error
+}
+
+func (m *Model) enterConnectors() tea.Cmd {
+	st := m.opts.Store
+	if st == nil {
+		m.connectors.loaded = true
+		return nil
+	}
+	return func() tea.Msg {
+		list, err := st.List()
+		return connectorsMsg{list, err}
+	}
+}
+
+func (m *Model) updateConnectors(msg tea.Msg) tea.Cmd {
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return nil
+	}
+	c := &m.connectors
+	switch k.String() {
+	case "up", "k":
+		c.cursor = max(c.cursor-1, 0)
+	case "down", "j":
+		c.cursor = min(c.cursor+1, len(c.list))
+	case "a", "n":
+		return m.setStep(StepChoose)
+	case "enter":
+		if c.cursor == 0 {
+			return m.setStep(StepChoose)
+		}
+		m.notice = "Re-test it with: mdeconnect test " + shellQuote(c.list[c.cursor-1].Name)
+	case "q", "esc":
+		m.cancelled, m.quitting = true, true
+		return tea.Quit
+	}
+	return nil
+}
+
+func (m *Model) connectorsKeys() []string {
+	return []string{"↑/↓ move", "enter select", "a add", "q quit"}
+}
+
+func (m *Model) viewConnectors(w int) string {
+	c := m.connectors
+	var b strings.Builder
+	b.WriteString(m.st.title.Render("Connectors") + "\n")
+	b.WriteString(m.st.dim.Render("Settings > Connectors: your saved connectors, and a new one.") + "\n\n")
+	b.WriteString(m.st.cursor(c.cursor == 0) + m.st.bold.Render("+ Add a new connector") + "\n\n")
+	switch {
+	case !c.loaded:
+		b.WriteString(m.spin.View() + " Reading saved connectors…\n")
+	case c.err != nil:
+		b.WriteString(m.st.fail.Render("Cannot read the saved connectors: ") + c.err.Error() + "\n")
+	case len(c.list) == 0:
+		b.WriteString(m.st.dim.Render("No connectors saved yet.") + "\n")
+	default:
+		b.WriteString(m.st.dim.Render(fmt.Sprintf("  %-32s %-8s %s", "NAME", "TENANTS", "LAST TEST")) + "\n")
+		for i, con := range c.list {
+			line := fmt.Sprintf("%-32s %-8d %s", truncate(con.Name, 32), len(con.Mappings), m.lastTest(con))
+			b.WriteString(m.st.cursor(c.cursor == i+1) + truncate(line, w-2) + "\n")
+		}
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func (m *Model) lastTest(c store.Connector) string {
+	v := c.LastValidation
+	if v == nil {
+		return m.st.dim.Render("never")
+	}
+	when := v.At.Local().Format("2006-01-02 15:04")
+	if v.OK {
+		return m.st.pass.Render("✓ passed ") + when
+	}
+	return m.st.fail.Render("✗ failed ") + when
+}
+
+// shellQuote quotes a connector name for a command line when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.,/@", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

@@ -1,0 +1,71 @@
+package wizard
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/paratira/mdeconnect/defender"
+)
+
+// parseMappingsCSV reads "tenant,customer" rows; a header row is optional.
+// It imports all rows or none, naming the first bad line.
+func parseMappingsCSV(r io.Reader) ([]Mapping, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	cr.Comment = '#'
+	var out []Mapping
+	seen := map[string]int{}
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		line, _ := cr.FieldPos(0)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", line, err)
+		}
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue
+		}
+		if len(out) == 0 && len(seen) == 0 && isHeader(rec) {
+			continue
+		}
+		mp, err := mappingFromRecord(rec)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", line, err)
+		}
+		if prev, dup := seen[strings.ToLower(mp.TenantID)]; dup {
+			return nil, fmt.Errorf("line %d: tenant %s is already mapped on line %d: a tenant maps to one customer", line, mp.TenantID, prev)
+		}
+		seen[strings.ToLower(mp.TenantID)] = line
+		out = append(out, mp)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("the file holds no mappings: write one \"tenant,customer\" per line")
+	}
+	return out, nil
+}
+
+func isHeader(rec []string) bool {
+	f := strings.ToLower(strings.TrimSpace(rec[0]))
+	return strings.Contains(f, "tenant") && !defender.IsGUID(f)
+}
+
+func mappingFromRecord(rec []string) (Mapping, error) {
+	if len(rec) != 2 {
+		return Mapping{}, fmt.Errorf("expected 2 columns (tenant,customer), found %d", len(rec))
+	}
+	tid, err := defender.ParseTenant(rec[0])
+	if err != nil {
+		return Mapping{}, err
+	}
+	customer := strings.TrimSpace(rec[1])
+	if customer == "" {
+		return Mapping{}, fmt.Errorf("tenant %s has no customer: add the Paratira customer's name after the comma", tid)
+	}
+	return Mapping{TenantID: tid, Customer: customer}, nil
+}

@@ -1,0 +1,198 @@
+package wizard
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/paratira/mdeconnect/defender"
+	"github.com/paratira/mdeconnect/store"
+)
+
+// tableRows is how many mappings the one-to-many table shows at once.
+const tableRows = 5
+
+// addMapping adds the typed tenant and customer. One to One keeps one mapping.
+func (m *Model) addMapping() error {
+	d := &m.details
+	tid, err := defender.ParseTenant(d.tenant.Value())
+	if err != nil {
+		return err
+	}
+	customer := strings.TrimSpace(d.cust.Value())
+	if customer == "" {
+		return fmt.Errorf("enter the Paratira customer that tenant %s belongs to", tid)
+	}
+	mp := Mapping{TenantID: tid, Customer: customer}
+	if m.draft.Mode == store.OneToOne {
+		m.draft.Mappings = []Mapping{mp}
+	} else {
+		if m.hasMapping(tid) {
+			return fmt.Errorf("tenant %s is already mapped: a tenant maps to one customer (edit its row instead)", tid)
+		}
+		m.draft.Mappings = append(m.draft.Mappings, mp)
+		d.row = len(m.draft.Mappings) - 1
+		m.scrollToRow()
+	}
+	d.tenant.SetValue("")
+	d.cust.SetValue("")
+	return nil
+}
+
+func (m *Model) hasMapping(tid string) bool {
+	for _, mp := range m.draft.Mappings {
+		if strings.EqualFold(mp.TenantID, tid) {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *Model) importCSV(path string) error {
+	path = strings.TrimSpace(path)
+	if path == "" {
+		return fmt.Errorf("type the path of a CSV file with tenant,customer lines")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("cannot read %s: %w", path, err)
+	}
+	defer f.Close()
+	list, err := parseMappingsCSV(f)
+	if err != nil {
+		return fmt.Errorf("%s %w; nothing was imported", path, err)
+	}
+	for _, mp := range list {
+		if m.hasMapping(mp.TenantID) {
+			return fmt.Errorf("%s maps tenant %s, which is already in the table; nothing was imported", path, mp.TenantID)
+		}
+	}
+	m.draft.Mappings = append(m.draft.Mappings, list...)
+	m.details.csv.SetValue("")
+	m.notice = m.st.pass.Render("✓ ") + fmt.Sprintf("Imported %d mappings from %s.", len(list), path)
+	return nil
+}
+
+func (m *Model) moveRow(delta int) {
+	d := &m.details
+	d.row = min(max(d.row+delta, 0), max(len(m.draft.Mappings)-1, 0))
+	m.scrollToRow()
+}
+
+func (m *Model) scrollToRow() {
+	d := &m.details
+	if d.row < d.offset {
+		d.offset = d.row
+	}
+	if d.row >= d.offset+tableRows {
+		d.offset = d.row - tableRows + 1
+	}
+}
+
+func (m *Model) tableKey(key string) tea.Cmd {
+	switch key {
+	case "e":
+		return m.editRow()
+	case "d", "delete", "backspace", "x":
+		m.removeRow()
+	}
+	return nil
+}
+
+// editRow moves a row back into the tenant and customer fields.
+func (m *Model) editRow() tea.Cmd {
+	d := &m.details
+	if d.row >= len(m.draft.Mappings) {
+		return nil
+	}
+	mp := m.draft.Mappings[d.row]
+	m.removeRow()
+	d.tenant.SetValue(mp.TenantID)
+	d.cust.SetValue(mp.Customer)
+	return m.focusField(fCustomer)
+}
+
+func (m *Model) removeRow() {
+	d := &m.details
+	if d.row >= len(m.draft.Mappings) {
+		return
+	}
+	m.draft.Mappings = append(m.draft.Mappings[:d.row:d.row], m.draft.Mappings[d.row+1:]...)
+	m.moveRow(0)
+	if len(m.draft.Mappings) == 0 && d.focus == fTable {
+		d.focus = fTenant
+		m.focusField(fTenant)
+	}
+}
+
+func (m *Model) detailsKeys() []string {
+	switch m.details.focus {
+	case fCustomer:
+		return []string{"enter add mapping", "tab next", "ctrl+t test", "esc back"}
+	case fTable:
+		return []string{"↑/↓ row", "e edit", "d remove", "tab next", "esc back"}
+	case fTest:
+		return []string{"enter test connection", "shift+tab back to fields", "esc back"}
+	case fCSV:
+		return []string{"enter import", "tab next", "esc back"}
+	}
+	return []string{"tab/enter next", "shift+tab previous", "ctrl+t test", "esc back"}
+}
+
+func (m *Model) viewDetails(w int) string {
+	d := m.details
+	var b strings.Builder
+	b.WriteString(m.st.title.Render("Enter the details") + "\n")
+	for _, f := range []field{fName, fClientID, fSecret} {
+		b.WriteString(d.input(f).View() + "\n")
+	}
+	switch {
+	case secretLooksLikeID(m.draft.Secret):
+		b.WriteString(m.st.warn.Render("! This looks like the secret's ID (a GUID), not its value: paste the value.") + "\n")
+	case m.opts.Sandbox != nil && m.draft.Secret == m.opts.Sandbox.ClientSecret:
+		b.WriteString(m.st.dim.Render("  Prefilled with the sandbox's own client secret.") + "\n")
+	}
+	b.WriteString("\n" + m.st.title.Render("Mapping") + m.st.dim.Render(" · "+m.modeName()) + "\n")
+	b.WriteString(d.tenant.View() + "\n" + d.cust.View() + "\n")
+	if m.draft.Mode == store.OneToMany {
+		b.WriteString(d.csv.View() + "\n")
+	}
+	b.WriteString(m.mappingsView(w))
+	button := "[ Test connection ]"
+	if d.focus == fTest {
+		button = m.st.sel.Render("› " + button)
+	} else {
+		button = "  " + button
+	}
+	b.WriteString("\n" + button)
+	if d.err != nil {
+		b.WriteString("\n" + m.st.fail.Render("✗ ") + d.err.Error())
+	}
+	return b.String()
+}
+
+func (m *Model) modeName() string {
+	for _, mc := range modeChoices {
+		if mc.mode == m.draft.Mode {
+			return mc.name
+		}
+	}
+	return string(m.draft.Mode)
+}
+
+func (m *Model) mappingsView(w int) string {
+	d := m.details
+	maps := m.draft.Mappings
+	if len(maps) == 0 {
+		return m.st.dim.Render("  No mapping yet: type the tenant and customer, then enter to add.") + "\n"
+	}
+	var b strings.Builder
+	end := min(d.offset+tableRows, len(maps))
+	b.WriteString(m.st.dim.Render(fmt.Sprintf("  %-38s %s  (%d-%d of %d)", "TENANT", "CUSTOMER", d.offset+1, end, len(maps))) + "\n")
+	for i := d.offset; i < end; i++ {
+		line := truncate(fmt.Sprintf("%-38s %s", maps[i].TenantID, maps[i].Customer), w-2)
+		b.WriteString(m.st.cursor(d.focus == fTable && i == d.row) + line + "\n")
+	}
+	return b.String()
+}

@@ -1,0 +1,213 @@
+package wizard
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+)
+
+// Model is the wizard's root: it owns the step, the draft, and every
+// transition. It is used through a pointer; Update returns the same one.
+type Model struct {
+	opts   Options
+	st     styles
+	step   Step
+	width  int
+	height int
+	draft  Draft
+	spin   spinner.Model
+	// notice is a one-line message about the last action (copied, opened...).
+	notice string
+
+	connectors connectorsState
+	choose     chooseState
+	consent    consentState
+	tenant     tenantState
+	details    detailsState
+	test       testState
+	summary    summaryState
+
+	cancelled bool
+	quitting  bool
+	result    Result
+}
+
+// New makes a wizard at step 1.
+func New(opts Options) *Model {
+	opts = opts.withDefaults()
+	m := &Model{opts: opts, st: newStyles(), width: 80, height: 24, draft: newDraft(opts.Sandbox),
+		spin: spinner.New(spinner.WithSpinner(spinner.Line))}
+	m.consent.state = opts.NewState()
+	m.step = StepConnectors
+	return m
+}
+
+// Step is the current step.
+func (m *Model) Step() Step { return m.step }
+
+// Draft is what has been entered so far.
+func (m *Model) Draft() Draft { return m.draft }
+
+// Result is what the wizard did.
+func (m *Model) Result() Result { return m.result }
+
+// Close stops what the wizard started (the consent listener, checks in flight).
+func (m *Model) Close() {
+	m.tenant.cancel()
+	m.test.cancel()
+	m.consent.close()
+}
+
+// Init loads the saved connectors.
+func (m *Model) Init() tea.Cmd { return tea.Batch(m.enterConnectors(), m.spin.Tick) }
+
+// Update routes a message: global keys first, then the current step.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.resize()
+		return m, nil
+	case spinner.TickMsg:
+		var cmd tea.Cmd
+		m.spin, cmd = m.spin.Update(msg)
+		return m, cmd
+	case tea.KeyPressMsg:
+		if msg.String() == "ctrl+c" {
+			m.cancelled, m.quitting = true, true
+			m.Close()
+			return m, tea.Quit
+		}
+	}
+	if cmd, ok := m.updateAsync(msg); ok {
+		return m, cmd
+	}
+	return m, m.updateStep(msg)
+}
+
+// updateAsync takes results of work in flight, whatever the current step, so
+// nothing that comes back late is lost or misrouted.
+func (m *Model) updateAsync(msg tea.Msg) (tea.Cmd, bool) {
+	switch msg := msg.(type) {
+	case connectorsMsg:
+		m.connectors.list, m.connectors.err, m.connectors.loaded = msg.list, msg.err, true
+		return nil, true
+	case listenerMsg, consentMsg, browserMsg:
+		return m.updateConsentAsync(msg), true
+	case resolvedMsg:
+		return m.onResolved(msg), true
+	case checkMsg, runDoneMsg:
+		return m.updateTestAsync(msg), true
+	case savedMsg:
+		return m.onSaved(msg), true
+	}
+	return nil, false
+}
+
+func (m *Model) updateStep(msg tea.Msg) tea.Cmd {
+	switch m.step {
+	case StepConnectors:
+		return m.updateConnectors(msg)
+	case StepChoose:
+		return m.updateChoose(msg)
+	case StepConsent:
+		return m.updateConsent(msg)
+	case StepTenant:
+		return m.updateTenant(msg)
+	case StepDetails:
+		return m.updateDetails(msg)
+	case StepTest:
+		return m.updateTest(msg)
+	case StepSummary:
+		return m.updateSummary(msg)
+	}
+	return nil
+}
+
+// resize passes the width on to the widgets that lay themselves out.
+func (m *Model) resize() {
+	m.tenant.input.SetWidth(max(m.width-6, 10))
+	m.details.resize(m.width)
+}
+
+// View draws the header, the step, and the help line, within the window.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.WindowTitle = "mdeconnect: " + m.step.String()
+	return v
+}
+
+func (m *Model) render() string {
+	if m.quitting {
+		return ""
+	}
+	w := max(m.width, 20)
+	header := m.headerView(w)
+	help := wrap(m.st.dim.Render(m.helpLine()), w)
+	bodyH := max(m.height-lipgloss.Height(header)-lipgloss.Height(help)-2, 3)
+	body := clipLines(wrap(m.stepView(w), w), bodyH)
+	return header + "\n\n" + body + "\n" + strings.Repeat("\n", max(bodyH-lipgloss.Height(body), 0)) + help
+}
+
+func (m *Model) headerView(w int) string {
+	left := m.st.header.Render("mdeconnect") + m.st.dim.Render(" · Add a Microsoft Defender for Endpoint connector")
+	right := m.st.title.Render("Step " + itoa(int(m.step)) + "/" + itoa(stepCount) + " " + m.step.String())
+	if m.opts.Sandbox != nil {
+		right = m.st.badge.Render("SANDBOX ") + right
+	}
+	if lipgloss.Width(left)+lipgloss.Width(right)+1 > w {
+		return truncate(right, w)
+	}
+	return left + strings.Repeat(" ", w-lipgloss.Width(left)-lipgloss.Width(right)) + right
+}
+
+func (m *Model) stepView(w int) string {
+	var s string
+	switch m.step {
+	case StepConnectors:
+		s = m.viewConnectors(w)
+	case StepChoose:
+		s = m.viewChoose(w)
+	case StepConsent:
+		s = m.viewConsent(w)
+	case StepTenant:
+		s = m.viewTenant(w)
+	case StepDetails:
+		s = m.viewDetails(w)
+	case StepTest:
+		s = m.viewTest(w)
+	case StepSummary:
+		s = m.viewSummary(w)
+	}
+	if m.notice != "" {
+		s += "\n\n" + m.notice
+	}
+	return s
+}
+
+func (m *Model) helpLine() string {
+	keys := m.stepKeys()
+	keys = append(keys, "ctrl+c quit")
+	return strings.Join(keys, " · ")
+}
+
+func (m *Model) stepKeys() []string {
+	switch m.step {
+	case StepConnectors:
+		return m.connectorsKeys()
+	case StepChoose:
+		return []string{"↑/↓ choose", "enter next", "esc back"}
+	case StepConsent:
+		return m.consentKeys()
+	case StepTenant:
+		return m.tenantKeys()
+	case StepDetails:
+		return m.detailsKeys()
+	case StepTest:
+		return m.testKeys()
+	}
+	return m.summaryKeys()
+}

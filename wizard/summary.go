@@ -1,0 +1,188 @@
+package wizard
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/paratira/mdeconnect/defender"
+	"github.com/paratira/mdeconnect/store"
+)
+
+// summaryState is step 7: review, Finish, and where it was saved.
+type summaryState struct {
+	anyway bool // the user chose to save despite failed checks
+	saving bool
+	saved  bool
+	err    error
+}
+
+type savedMsg struct {
+	c     store.Connector
+	where string
+	err   error
+}
+
+func (m *Model) updateSummary(msg tea.Msg) tea.Cmd {
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return nil
+	}
+	s := &m.summary
+	switch k.String() {
+	case "enter", "f":
+		switch {
+		case s.saved:
+			m.quitting = true
+			return tea.Quit
+		case !s.saving:
+			return m.save()
+		}
+	case "q":
+		if s.saved {
+			m.quitting = true
+			return tea.Quit
+		}
+	case "esc":
+		if !s.saving && !s.saved {
+			anyway := s.anyway
+			cmd := m.setStep(StepTest)
+			m.summary.anyway = anyway
+			return cmd
+		}
+	}
+	return nil
+}
+
+// connector is the draft as the store keeps it, with the test's findings.
+func (m *Model) connector() (store.Connector, store.Validation) {
+	now := m.opts.Now().UTC()
+	c := store.Connector{Name: m.draft.Name, Type: m.draft.Technology, Mode: m.draft.Mode, ClientID: m.draft.ClientID,
+		Cloud: m.opts.CloudName}
+	v := store.Validation{At: now, OK: true}
+	for _, r := range m.test.tenants {
+		mp := store.Mapping{TenantID: r.target.TenantID, CustomerName: r.target.Customer, AddedAt: now}
+		tv := store.TenantValidation{TenantID: r.target.TenantID, OK: r.result != nil && r.result.OK}
+		if r.result != nil && r.result.Info != nil {
+			if !defender.IsGUID(mp.TenantID) && r.result.Info.TenantID != "" {
+				mp.Domain, mp.TenantID = mp.TenantID, r.result.Info.TenantID
+			}
+			tv.RegionScope, tv.CloudInstance = r.result.Info.RegionScope, r.result.Info.CloudInstance
+		}
+		tv.TenantID = mp.TenantID
+		if r.result != nil {
+			tv.GrantedRoles = r.result.Claims["defender"].Roles
+			for _, ch := range r.result.Checks {
+				tv.Checks = append(tv.Checks, store.Check{ID: string(ch.ID), Status: string(ch.Status), Problem: string(ch.Problem)})
+			}
+		}
+		v.OK = v.OK && tv.OK
+		c.Mappings = append(c.Mappings, mp)
+		v.Tenants = append(v.Tenants, tv)
+	}
+	return c, v
+}
+
+func (m *Model) save() tea.Cmd {
+	st := m.opts.Store
+	if st == nil {
+		m.summary.err = errors.New("no connector store is open")
+		return nil
+	}
+	m.summary.saving, m.summary.err = true, nil
+	c, v := m.connector()
+	secret := m.draft.Secret
+	return func() tea.Msg {
+		if err := st.Add(c, secret); err != nil {
+			return savedMsg{err: err}
+		}
+		if err := st.RecordValidation(c.Name, v); err != nil {
+			return savedMsg{err: fmt.Errorf("the connector was saved, but not its test result: %w", err)}
+		}
+		saved, err := st.Get(c.Name)
+		if err != nil {
+			return savedMsg{err: err}
+		}
+		return savedMsg{c: saved, where: st.Where(saved)}
+	}
+}
+
+func (m *Model) onSaved(msg savedMsg) tea.Cmd {
+	s := &m.summary
+	s.saving = false
+	if msg.err != nil {
+		s.err = msg.err
+		return nil
+	}
+	s.saved = true
+	m.result = Result{Saved: true, Connector: msg.c, StorePath: m.opts.Store.Path(), SecretWhere: msg.where}
+	return nil
+}
+
+func (m *Model) summaryKeys() []string {
+	switch {
+	case m.summary.saved:
+		return []string{"enter/q exit"}
+	case m.summary.saving:
+		return nil
+	}
+	return []string{"enter finish and save", "esc back"}
+}
+
+func (m *Model) viewSummary(w int) string {
+	s := m.summary
+	if s.saved {
+		return m.savedView()
+	}
+	var b strings.Builder
+	b.WriteString(m.st.title.Render("Review the connector") + "\n\n")
+	row := func(k, v string) { b.WriteString(fmt.Sprintf("  %-15s %s\n", k+":", v)) }
+	row("Connector", technologies[0].Name)
+	row("Mapping", m.modeName())
+	row("Name", m.draft.Name)
+	row("Client ID", m.draft.ClientID)
+	row("Client secret", maskSecret(m.draft.Secret))
+	row("Cloud", m.opts.CloudName)
+	for i, mp := range m.draft.Mappings {
+		if i == 4 && len(m.draft.Mappings) > 5 {
+			row("", fmt.Sprintf("… and %d more", len(m.draft.Mappings)-4))
+			break
+		}
+		label := ""
+		if i == 0 {
+			label = "Tenants"
+		}
+		row(label, truncate(mp.TenantID+" → "+mp.Customer, w-19))
+	}
+	row("Test", m.testSummaryLine())
+	b.WriteString("\n")
+	switch {
+	case s.saving:
+		b.WriteString(m.spin.View() + " Saving…")
+	case s.err != nil:
+		b.WriteString(m.st.fail.Render("✗ Not saved: ") + s.err.Error())
+	default:
+		b.WriteString("Press enter to Finish: the connector is saved and appears in the connectors list.")
+	}
+	return b.String()
+}
+
+func (m *Model) testSummaryLine() string {
+	failed := len(m.test.failedRows())
+	if failed == 0 {
+		return m.st.pass.Render("✓ every check passed or warned")
+	}
+	return m.st.fail.Render(fmt.Sprintf("✗ %d tenant(s) failed: saving anyway records the failures", failed))
+}
+
+func (m *Model) savedView() string {
+	r := m.result
+	var b strings.Builder
+	b.WriteString(m.st.pass.Render("✓ Saved connector "+r.Connector.Name) + "\n\n")
+	b.WriteString("  Connectors file: " + r.StorePath + "\n")
+	b.WriteString("  Client secret:   " + r.SecretWhere + "\n\n")
+	b.WriteString("Re-test it later with:\n  " + m.st.bold.Render("mdeconnect test "+shellQuote(r.Connector.Name)) + "\n\n")
+	b.WriteString("Initial data collection will begin automatically.")
+	return b.String()
+}

@@ -1,0 +1,181 @@
+package wizard
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"github.com/paratira/mdeconnect/defender"
+)
+
+// tenantState is step 4: a tenant ID or domain, checked as typed and
+// confirmed to exist through OpenID discovery before moving on.
+type tenantState struct {
+	input    textinput.Model
+	ready    bool
+	parseErr error
+	// seq numbers lookups so a late answer to an old one is ignored.
+	seq      int
+	checking bool
+	stop     context.CancelFunc
+	err      error
+}
+
+type resolvedMsg struct {
+	seq  int
+	info defender.TenantInfo
+	err  error
+}
+
+func (t *tenantState) cancel() {
+	if t.stop != nil {
+		t.stop()
+		t.stop = nil
+	}
+	t.checking = false
+}
+
+func (m *Model) enterTenant() tea.Cmd {
+	t := &m.tenant
+	if !t.ready {
+		t.input = textinput.New()
+		t.input.Prompt = "Tenant ID or domain: "
+		t.input.Placeholder = "72f988bf-86f1-41af-91ab-2d7cd011db47 or contoso.com"
+		t.input.SetWidth(max(m.width-6, 10))
+		t.ready = true
+	}
+	if t.input.Value() == "" {
+		switch {
+		case m.draft.Tenant.Input != "":
+			t.input.SetValue(m.draft.Tenant.Input)
+		case m.draft.ConsentTenant != "":
+			t.input.SetValue(m.draft.ConsentTenant)
+		}
+	}
+	t.err = nil
+	m.checkTenantInput()
+	return t.input.Focus()
+}
+
+func (m *Model) checkTenantInput() {
+	t := &m.tenant
+	_, t.parseErr = defender.ParseTenant(t.input.Value())
+	if strings.TrimSpace(t.input.Value()) == "" {
+		t.parseErr = nil
+	}
+}
+
+func (m *Model) updateTenant(msg tea.Msg) tea.Cmd {
+	t := &m.tenant
+	if k, ok := msg.(tea.KeyPressMsg); ok {
+		switch k.String() {
+		case "enter":
+			return m.resolveTenant()
+		case "esc":
+			return m.setStep(StepConsent)
+		case "ctrl+o":
+			return m.openOverview()
+		}
+		if t.checking {
+			return nil // the value is being checked; typing waits
+		}
+	}
+	var cmd tea.Cmd
+	t.input, cmd = t.input.Update(msg)
+	m.checkTenantInput()
+	return cmd
+}
+
+func (m *Model) openOverview() tea.Cmd {
+	b := m.opts.Browser
+	url := m.opts.Cloud.TenantOverviewURL()
+	if b == nil {
+		return nil
+	}
+	if ok, why := b.CanOpen(); !ok {
+		m.notice = m.st.warn.Render("! ") + why
+		return nil
+	}
+	m.notice = "Opening the Entra ID overview; the Tenant ID is under Basic information."
+	return func() tea.Msg { return browserMsg{b.Open(context.Background(), url)} }
+}
+
+// resolveTenant confirms the tenant exists; the step moves on when it does.
+func (m *Model) resolveTenant() tea.Cmd {
+	t := &m.tenant
+	if t.checking {
+		return nil
+	}
+	input, err := defender.ParseTenant(t.input.Value())
+	if err != nil {
+		t.parseErr = err
+		return nil
+	}
+	eng, err := defender.New(defender.Config{Cloud: m.opts.Cloud, ClientID: m.draft.ClientID, HTTPClient: m.opts.HTTPClient})
+	if err != nil {
+		t.err = err
+		return nil
+	}
+	t.cancel()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.stop, t.checking, t.err = cancel, true, nil
+	t.seq++
+	seq := t.seq
+	return func() tea.Msg {
+		info, err := eng.ResolveTenant(ctx, input)
+		return resolvedMsg{seq, info, err}
+	}
+}
+
+func (m *Model) onResolved(msg resolvedMsg) tea.Cmd {
+	t := &m.tenant
+	if msg.seq != t.seq || !t.checking {
+		return nil
+	}
+	t.cancel()
+	if msg.err != nil {
+		t.err = msg.err
+		return nil
+	}
+	if msg.info.Input == "" {
+		msg.info.Input = t.input.Value()
+	}
+	m.draft.Tenant = msg.info
+	m.details.seedTenant(msg.info, m.draft.Mode)
+	return m.setStep(StepDetails)
+}
+
+func (m *Model) tenantKeys() []string {
+	return []string{"enter check and continue", "ctrl+o open Entra overview", "esc back"}
+}
+
+func (m *Model) viewTenant(int) string {
+	t := m.tenant
+	var b strings.Builder
+	b.WriteString(m.st.title.Render("Find the Tenant ID") + "\n")
+	b.WriteString("In the Entra admin center (ctrl+o opens it), the Tenant ID is under Basic information: click the copy icon and paste it here. " +
+		"A domain such as contoso.com works too: it is looked up for you.\n\n")
+	b.WriteString(t.input.View() + "\n\n")
+	switch {
+	case t.checking:
+		b.WriteString(m.spin.View() + " Checking that the tenant exists…")
+	case t.err != nil:
+		b.WriteString(m.problemLine(t.err))
+	case t.parseErr != nil:
+		b.WriteString(m.st.warn.Render("! ") + t.parseErr.Error())
+	case m.draft.ConsentTenant != "" && strings.EqualFold(t.input.Value(), m.draft.ConsentTenant):
+		b.WriteString(m.st.dim.Render("Filled in from the consent result: press enter to confirm it."))
+	}
+	return b.String()
+}
+
+// problemLine renders an engine error with its problem's title and remedy.
+func (m *Model) problemLine(err error) string {
+	var de *defender.Error
+	if errors.As(err, &de) && de.Problem != "" {
+		return m.st.fail.Render("✗ "+de.Problem.Title()) + ": " + err.Error() + "\n  " + de.Problem.Remedy()
+	}
+	return m.st.fail.Render("✗ ") + err.Error()
+}

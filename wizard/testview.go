@@ -1,0 +1,180 @@
+package wizard
+
+import (
+	"fmt"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/paratira/mdeconnect/defender"
+)
+
+// testTableRows is how many tenants the multi-tenant table shows at once.
+const testTableRows = 6
+
+func (m *Model) updateTest(msg tea.Msg) tea.Cmd {
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return nil
+	}
+	t := &m.test
+	switch k.String() {
+	case "up", "k":
+		t.row = max(t.row-1, 0)
+	case "down", "j":
+		t.row = min(t.row+1, max(len(t.tenants)-1, 0))
+	case "r":
+		if !t.running && len(t.failedRows()) > 0 {
+			return m.startRun(t.failedRows())
+		}
+	case "enter":
+		if !t.running && t.err == nil && !t.hasUnfinished() && len(t.failedRows()) == 0 {
+			return m.setStep(StepSummary)
+		}
+	case "s":
+		if !t.running && !t.hasUnfinished() && len(t.failedRows()) > 0 {
+			m.summary.anyway = true
+			return m.setStep(StepSummary)
+		}
+	case "esc", "b":
+		return m.setStep(StepDetails)
+	}
+	if t.row < t.offset {
+		t.offset = t.row
+	}
+	if t.row >= t.offset+testTableRows {
+		t.offset = t.row - testTableRows + 1
+	}
+	return nil
+}
+
+func (m *Model) testKeys() []string {
+	t := m.test
+	switch {
+	case t.running:
+		return []string{"esc stop and go back to details"}
+	case len(t.failedRows()) > 0:
+		return []string{"r retry failed", "esc fix details", "s save anyway"}
+	}
+	return []string{"enter next", "r retry", "esc back to details"}
+}
+
+func (m *Model) viewTest(w int) string {
+	t := m.test
+	var b strings.Builder
+	b.WriteString(m.st.title.Render("Test connection") + m.st.dim.Render(" · validating the APIs and data permissions") + "\n\n")
+	if t.err != nil {
+		b.WriteString(m.st.fail.Render("✗ ") + t.err.Error() + "\n")
+		return b.String()
+	}
+	if len(t.tenants) == 1 {
+		b.WriteString(m.tenantChecks(t.tenants[0], w, true))
+	} else {
+		b.WriteString(m.tenantTable(w))
+		if t.row < len(t.tenants) {
+			b.WriteString("\n" + m.tenantChecks(t.tenants[t.row], w, false))
+		}
+	}
+	b.WriteString("\n" + m.testVerdict())
+	return b.String()
+}
+
+// tenantChecks lists a tenant's checks; all shows passing ones too.
+func (m *Model) tenantChecks(r tenantRow, w int, all bool) string {
+	var b strings.Builder
+	b.WriteString(m.st.bold.Render("Tenant "+r.target.TenantID) + m.st.dim.Render(" ("+r.target.Customer+")") + "\n")
+	for _, id := range defender.CheckIDs() {
+		c, done := r.checks[id]
+		if !all && (!done || c.Status == defender.Pass || c.Status == defender.Skip) {
+			continue
+		}
+		mark := m.st.dim.Render("·")
+		switch {
+		case done:
+			mark = m.st.mark(c.Status)
+		case r.active[id]:
+			mark = m.spin.View()
+		}
+		line := fmt.Sprintf("%s %-29s %s", mark, id.Title(), m.checkText(c))
+		b.WriteString(truncate(line, w) + "\n")
+		if done && (c.Status == defender.Fail || c.Status == defender.Warn) && c.Remedy != "" {
+			b.WriteString(m.st.dim.Render("    → "+c.Remedy) + "\n")
+		}
+	}
+	return b.String()
+}
+
+func (m *Model) checkText(c defender.CheckResult) string {
+	if c.Problem == "" || strings.HasPrefix(c.Message, c.Problem.Title()) {
+		return c.Message
+	}
+	return c.Problem.Title() + ": " + c.Message
+}
+
+func (m *Model) tenantTable(w int) string {
+	t := m.test
+	var b strings.Builder
+	b.WriteString(m.st.dim.Render(fmt.Sprintf("    %-36s %-16s %s", "TENANT", "CUSTOMER", "RESULT")) + "\n")
+	end := min(t.offset+testTableRows, len(t.tenants))
+	for i := t.offset; i < end; i++ {
+		r := t.tenants[i]
+		mark, verdict := m.rowVerdict(r)
+		line := fmt.Sprintf("%s %-36s %-16s %s", mark, r.target.TenantID, truncate(r.target.Customer, 16), verdict)
+		b.WriteString(m.st.cursor(i == t.row) + truncate(line, w-2) + "\n")
+	}
+	if len(t.tenants) > testTableRows {
+		b.WriteString(m.st.dim.Render(fmt.Sprintf("  tenants %d-%d of %d (↑/↓ scroll)", t.offset+1, end, len(t.tenants))) + "\n")
+	}
+	return b.String()
+}
+
+func (m *Model) rowVerdict(r tenantRow) (string, string) {
+	if !r.done {
+		return m.spin.View(), fmt.Sprintf("%d/%d checks", len(r.checks), len(defender.CheckIDs()))
+	}
+	var fail, warn []string
+	for _, id := range defender.CheckIDs() {
+		c := r.checks[id]
+		switch c.Status {
+		case defender.Fail:
+			fail = append(fail, c.Problem.Title())
+		case defender.Warn:
+			warn = append(warn, c.Problem.Title())
+		}
+	}
+	switch {
+	case len(fail) > 0 || r.result == nil:
+		return m.st.mark(defender.Fail), strings.Join(compact(fail), ", ")
+	case len(warn) > 0:
+		return m.st.mark(defender.Warn), strings.Join(compact(warn), ", ")
+	}
+	return m.st.mark(defender.Pass), "ok"
+}
+
+func compact(s []string) []string {
+	var out []string
+	for _, v := range s {
+		if v != "" && (len(out) == 0 || out[len(out)-1] != v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// testVerdict is the totals line and what to do next.
+func (m *Model) testVerdict() string {
+	t := m.test
+	n := map[defender.Status]int{}
+	for _, r := range t.tenants {
+		for _, c := range r.checks {
+			n[c.Status]++
+		}
+	}
+	totals := fmt.Sprintf("%d tenant(s): %d passed, %d warnings, %d failed, %d skipped", len(t.tenants), n[defender.Pass], n[defender.Warn], n[defender.Fail], n[defender.Skip])
+	switch {
+	case t.running || t.hasUnfinished():
+		return m.spin.View() + " Testing… " + m.st.dim.Render(totals)
+	case len(t.failedRows()) > 0:
+		return m.st.fail.Render("✗ "+totals) + "\nFix the details (esc), retry (r), or save anyway (s): the failures are recorded."
+	}
+	return m.st.pass.Render("✓ "+totals) + "\nPress enter to review the summary."
+}

@@ -1,0 +1,129 @@
+// Package wizard is mdeconnect's interactive set-up: a Bubble Tea state
+// machine that follows the setup guide's steps (connectors, choose connector,
+// consent, tenant ID, details, test connection, summary). The root Model owns
+// every transition; each step lives in its own file.
+package wizard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/paratira/mdeconnect/defender"
+	"github.com/paratira/mdeconnect/store"
+)
+
+// Store is the part of the connector store the wizard uses.
+type Store interface {
+	List() ([]store.Connector, error)
+	Get(name string) (store.Connector, error)
+	Add(c store.Connector, secret string) error
+	RecordValidation(name string, v store.Validation) error
+	Path() string
+	Where(c store.Connector) string
+}
+
+// Browser opens a URL for the user. CanOpen says whether it may try, and why
+// not when it may not (SSH, no display); Open's failure is never fatal.
+type Browser interface {
+	CanOpen() (ok bool, why string)
+	Open(ctx context.Context, url string) error
+}
+
+// Sandbox describes the fake cloud the wizard runs against with --sandbox.
+type Sandbox struct {
+	// Scenario is the chosen scenario's name; Domain its tenant's domain.
+	Scenario, Domain string
+	// ClientSecret is the secret the fake accepts, offered prefilled.
+	ClientSecret string
+	// Dir is where connectors are saved; Temporary says it is removed at exit.
+	Dir       string
+	Temporary bool
+}
+
+// Options are the wizard's side effects and settings, so tests swap them.
+type Options struct {
+	Cloud      defender.Cloud
+	CloudName  string
+	HTTPClient *http.Client // nil: the engine's default
+	Store      Store
+	// RedirectURI is where consent comes back (default defender.DefaultRedirectURI).
+	RedirectURI string
+	Browser     Browser
+	Sandbox     *Sandbox
+	// Hyperlinks turns on OSC 8 links for terminals that support them.
+	Hyperlinks bool
+	Parallel   int
+	// NewState makes the consent state; default defender.NewState.
+	NewState func() string
+	Now      func() time.Time
+}
+
+func (o Options) withDefaults() Options {
+	if o.RedirectURI == "" {
+		o.RedirectURI = defender.DefaultRedirectURI
+	}
+	if o.CloudName == "" {
+		o.CloudName = o.Cloud.Name
+	}
+	if o.NewState == nil {
+		o.NewState = defender.NewState
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Parallel <= 0 {
+		o.Parallel = defender.DefaultParallel
+	}
+	return o
+}
+
+// Result is what a finished wizard did.
+type Result struct {
+	Saved bool
+	// Connector is the saved connector (no secret in it).
+	Connector store.Connector
+	// StorePath is the connectors file; SecretWhere says where the secret lives.
+	StorePath, SecretWhere string
+}
+
+// ErrCancelled is returned when the user quit before saving.
+var ErrCancelled = context.Canceled
+
+// RunOptions are how the program meets the terminal.
+type RunOptions struct {
+	In      io.Reader
+	Out     io.Writer
+	Profile colorprofile.Profile // 0 means detect
+	// Env is the environment bubbletea detects the terminal from.
+	Env []string
+}
+
+// Run runs the wizard until the connector is saved (Result.Saved) or the user
+// quits, which returns an error wrapping context.Canceled.
+func Run(ctx context.Context, opts Options, ro RunOptions) (Result, error) {
+	m := New(opts)
+	defer m.Close()
+	progOpts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithInput(ro.In), tea.WithOutput(ro.Out)}
+	if ro.Profile != 0 {
+		progOpts = append(progOpts, tea.WithColorProfile(ro.Profile))
+	}
+	if ro.Env != nil {
+		progOpts = append(progOpts, tea.WithEnvironment(ro.Env))
+	}
+	_, err := tea.NewProgram(m, progOpts...).Run()
+	switch {
+	case m.cancelled, errors.Is(err, tea.ErrInterrupted), errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil:
+		return m.result, fmt.Errorf("wizard: %w", context.Canceled)
+	case err != nil:
+		return m.result, fmt.Errorf("wizard: %w", err)
+	case !m.result.Saved:
+		return m.result, fmt.Errorf("wizard: quit before saving: %w", context.Canceled)
+	}
+	return m.result, nil
+}
