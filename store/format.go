@@ -33,18 +33,27 @@ func steps() []step {
 	}
 }
 
-// fromLegacyArray wraps version 0, a bare array of connectors, in a version 1 document.
+// fromLegacyArray wraps version 0, a bare array of connectors, in a version 1
+// document. Version 0 kept every secret in the keyring and did not say so.
 func fromLegacyArray(raw []byte) ([]byte, error) {
-	var list []json.RawMessage
+	var list []map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &list); err != nil {
 		return nil, fmt.Errorf("legacy connector list: %w", err)
 	}
 	if list == nil {
-		list = []json.RawMessage{}
+		list = []map[string]json.RawMessage{}
+	}
+	for i, c := range list {
+		if c == nil {
+			return nil, fmt.Errorf("legacy connector %d is null", i+1)
+		}
+		if _, ok := c["secret_store"]; !ok {
+			c["secret_store"] = json.RawMessage(`"keyring"`)
+		}
 	}
 	return json.Marshal(struct {
-		Version    int               `json:"version"`
-		Connectors []json.RawMessage `json:"connectors"`
+		Version    int                          `json:"version"`
+		Connectors []map[string]json.RawMessage `json:"connectors"`
 	}{1, list})
 }
 

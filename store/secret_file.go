@@ -3,7 +3,9 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 )
 
 // secretsVersion is the format version of secrets.json.
@@ -26,8 +28,7 @@ func (s *Store) readSecrets() (secretsDoc, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&doc); err != nil {
-		// The decoder's message can quote the file; keep only its kind.
-		return doc, s.corrupt(s.secretsPath, fmt.Errorf("not a valid secrets file (%T)", err))
+		return doc, s.corrupt(s.secretsPath, secretsDecodeError(err))
 	}
 	if dec.More() {
 		return doc, s.corrupt(s.secretsPath, fmt.Errorf("unexpected data after the secrets"))
@@ -52,4 +53,21 @@ func (s *Store) writeSecrets(doc secretsDoc) error {
 		return fmt.Errorf("encode secrets: %w", err)
 	}
 	return writeAtomic(s.secretsPath, append(out, '\n'))
+}
+
+// secretsDecodeError describes a decoding error without quoting the file, which
+// holds secrets.
+func secretsDecodeError(err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return fmt.Errorf("not valid JSON at byte %d", syntax.Offset)
+	case errors.As(err, &typ):
+		return fmt.Errorf("field %q has the wrong type", typ.Field)
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		return errors.New("the file ends too early (truncated?)")
+	default:
+		return errors.New("not a valid secrets file")
+	}
 }

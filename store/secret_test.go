@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -147,5 +148,59 @@ func TestSecretIsOnlyInItsStore(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestFailedSaveUndoesSecretChanges(t *testing.T) {
+	for _, backend := range []Backend{BackendKeyring, BackendFile} {
+		t.Run(string(backend), func(t *testing.T) {
+			kr := newMemKeyring()
+			s := openTest(t, Options{Keyring: kr, SecretBackend: backend})
+			mustAdd(t, s, sample("acme", "t1"), "s1")
+			// A folder where the backup goes makes every save fail after the
+			// secret has been touched.
+			if err := os.Mkdir(s.Path()+".bak", 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(s.Path()+".bak/x", nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			ops := map[string]func() error{
+				"add":    func() error { return s.Add(sample("new", "t9"), "s9") },
+				"rotate": func() error { return s.SetSecret("acme", "s2") },
+				"rename": func() error { return s.Update("acme", func(c *Connector) error { c.Name = "acme2"; return nil }) },
+				"remove": func() error { return s.Remove("acme") },
+			}
+			for name, op := range ops {
+				if err := op(); err == nil {
+					t.Fatalf("%s succeeded with an unwritable backup", name)
+				}
+				if got, err := s.getSecret(slot{backend, "acme"}); err != nil || got != "s1" {
+					t.Errorf("%s: secret of acme = %q, %v; want s1 kept", name, got, err)
+				}
+				for _, other := range []string{"new", "acme2"} {
+					if _, err := s.getSecret(slot{backend, other}); !errors.Is(err, ErrSecretMissing) {
+						t.Errorf("%s: secret left under %q: %v", name, other, err)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestLockTimeout(t *testing.T) {
+	s := openTest(t, Options{LockTimeout: 50 * time.Millisecond})
+	unlock, err := lock(s.lockPath, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	start := time.Now()
+	err = s.Add(sample("acme", "t1"), "s1")
+	if !errors.Is(err, ErrLockTimeout) || !strings.Contains(err.Error(), "connectors.lock") {
+		t.Errorf("Add under a held lock = %v, want ErrLockTimeout naming the lock file", err)
+	}
+	if elapsed := time.Since(start); elapsed > time.Second {
+		t.Errorf("waited %s for a 50ms lock timeout", elapsed)
 	}
 }
