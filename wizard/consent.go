@@ -222,6 +222,9 @@ func (m *Model) consentStatus(int) string {
 		return s + ". Press enter to continue."
 	case c.result != nil:
 		p := c.result.Problem
+		if p == "" {
+			return m.st.fail.Render("✗ Consent failed") + ": " + c.result.Error + " " + c.result.Description
+		}
 		return m.st.fail.Render("✗ "+p.Title()) + ": " + c.result.Description + "\n  " + p.Remedy()
 	case c.err != nil:
 		return m.st.fail.Render("✗ ") + c.err.Error()

@@ -10,9 +10,9 @@ import (
 	"github.com/paratira/mdeconnect/defender"
 )
 
-// parseMappingsCSV reads "tenant,customer" rows; a header row is optional.
+// ParseMappingsCSV reads "tenant,customer" rows; a header row is optional.
 // It imports all rows or none, naming the first bad line.
-func parseMappingsCSV(r io.Reader) ([]Mapping, error) {
+func ParseMappingsCSV(r io.Reader) ([]Mapping, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true

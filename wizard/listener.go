@@ -82,7 +82,7 @@ func (l *listener) wait(ctx context.Context) (string, error) {
 }
 
 func (l *listener) close() {
-	if l == nil {
+	if l == nil || l.srv == nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)

@@ -59,7 +59,7 @@ func (m *Model) importCSV(path string) error {
 		return fmt.Errorf("cannot read %s: %w", path, err)
 	}
 	defer f.Close()
-	list, err := parseMappingsCSV(f)
+	list, err := ParseMappingsCSV(f)
 	if err != nil {
 		return fmt.Errorf("%s %w; nothing was imported", path, err)
 	}
@@ -145,18 +145,18 @@ func (m *Model) viewDetails(w int) string {
 	var b strings.Builder
 	b.WriteString(m.st.title.Render("Enter the details") + "\n")
 	for _, f := range []field{fName, fClientID, fSecret} {
-		b.WriteString(d.input(f).View() + "\n")
+		b.WriteString(m.st.cursor(d.focus == f) + d.input(f).View() + "\n")
 	}
 	switch {
 	case secretLooksLikeID(m.draft.Secret):
-		b.WriteString(m.st.warn.Render("! This looks like the secret's ID (a GUID), not its value: paste the value.") + "\n")
+		b.WriteString(m.st.warn.Render("  ! This looks like the secret's ID (a GUID), not its value: paste the value.") + "\n")
 	case m.opts.Sandbox != nil && m.draft.Secret == m.opts.Sandbox.ClientSecret:
-		b.WriteString(m.st.dim.Render("  Prefilled with the sandbox's own client secret.") + "\n")
+		b.WriteString(m.st.dim.Render("    Prefilled with the sandbox's own client secret.") + "\n")
 	}
 	b.WriteString("\n" + m.st.title.Render("Mapping") + m.st.dim.Render(" · "+m.modeName()) + "\n")
-	b.WriteString(d.tenant.View() + "\n" + d.cust.View() + "\n")
+	b.WriteString(m.st.cursor(d.focus == fTenant) + d.tenant.View() + "\n" + m.st.cursor(d.focus == fCustomer) + d.cust.View() + "\n")
 	if m.draft.Mode == store.OneToMany {
-		b.WriteString(d.csv.View() + "\n")
+		b.WriteString(m.st.cursor(d.focus == fCSV) + d.csv.View() + "\n")
 	}
 	b.WriteString(m.mappingsView(w))
 	button := "[ Test connection ]"
@@ -185,14 +185,14 @@ func (m *Model) mappingsView(w int) string {
 	d := m.details
 	maps := m.draft.Mappings
 	if len(maps) == 0 {
-		return m.st.dim.Render("  No mapping yet: type the tenant and customer, then enter to add.") + "\n"
+		return m.st.dim.Render("    No mapping yet: type the tenant and customer, then enter to add.") + "\n"
 	}
 	var b strings.Builder
 	end := min(d.offset+tableRows, len(maps))
-	b.WriteString(m.st.dim.Render(fmt.Sprintf("  %-38s %s  (%d-%d of %d)", "TENANT", "CUSTOMER", d.offset+1, end, len(maps))) + "\n")
+	b.WriteString(m.st.dim.Render(fmt.Sprintf("    %-38s %s  (%d-%d of %d)", "TENANT", "CUSTOMER", d.offset+1, end, len(maps))) + "\n")
 	for i := d.offset; i < end; i++ {
 		line := truncate(fmt.Sprintf("%-38s %s", maps[i].TenantID, maps[i].Customer), w-2)
-		b.WriteString(m.st.cursor(d.focus == fTable && i == d.row) + line + "\n")
+		b.WriteString("  " + m.st.cursor(d.focus == fTable && i == d.row) + line + "\n")
 	}
 	return b.String()
 }

@@ -147,7 +147,10 @@ func (m *Model) render() string {
 	w := max(m.width, 20)
 	header := m.headerView(w)
 	help := wrap(m.st.dim.Render(m.helpLine()), w)
-	bodyH := max(m.height-lipgloss.Height(header)-lipgloss.Height(help)-2, 3)
+	if m.height < 12 {
+		help = truncate(m.st.dim.Render(m.helpLine()), w)
+	}
+	bodyH := max(m.height-lipgloss.Height(header)-lipgloss.Height(help)-2, 1)
 	body := clipLines(wrap(m.stepView(w), w), bodyH)
 	return header + "\n\n" + body + "\n" + strings.Repeat("\n", max(bodyH-lipgloss.Height(body), 0)) + help
 }
@@ -157,6 +160,9 @@ func (m *Model) headerView(w int) string {
 	right := m.st.title.Render("Step " + itoa(int(m.step)) + "/" + itoa(stepCount) + " " + m.step.String())
 	if m.opts.Sandbox != nil {
 		right = m.st.badge.Render("SANDBOX ") + right
+	}
+	if lipgloss.Width(left)+lipgloss.Width(right)+1 > w {
+		left = m.st.header.Render("mdeconnect")
 	}
 	if lipgloss.Width(left)+lipgloss.Width(right)+1 > w {
 		return truncate(right, w)

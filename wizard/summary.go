@@ -61,8 +61,12 @@ func (m *Model) connector() (store.Connector, store.Validation) {
 	c := store.Connector{Name: m.draft.Name, Type: m.draft.Technology, Mode: m.draft.Mode, ClientID: m.draft.ClientID,
 		Cloud: m.opts.CloudName}
 	v := store.Validation{At: now, OK: true}
-	for _, r := range m.test.tenants {
-		mp := store.Mapping{TenantID: r.target.TenantID, CustomerName: r.target.Customer, AddedAt: now}
+	for i, dm := range m.draft.Mappings {
+		var r tenantRow
+		if i < len(m.test.tenants) && m.test.tenants[i].target.TenantID == dm.TenantID {
+			r = m.test.tenants[i]
+		}
+		mp := store.Mapping{TenantID: dm.TenantID, CustomerName: dm.Customer, AddedAt: now}
 		tv := store.TenantValidation{TenantID: r.target.TenantID, OK: r.result != nil && r.result.OK}
 		if r.result != nil && r.result.Info != nil {
 			if !defender.IsGUID(mp.TenantID) && r.result.Info.TenantID != "" {

@@ -32,8 +32,9 @@ func (m *Model) updateTest(msg tea.Msg) tea.Cmd {
 		}
 	case "s":
 		if !t.running && !t.hasUnfinished() && len(t.failedRows()) > 0 {
+			cmd := m.setStep(StepSummary)
 			m.summary.anyway = true
-			return m.setStep(StepSummary)
+			return cmd
 		}
 	case "esc", "b":
 		return m.setStep(StepDetails)
