@@ -203,7 +203,7 @@ func (m *Model) viewConsent(w int) string {
 		link = m.st.link.Hyperlink(c.url).Render("Open the consent page")
 	}
 	b.WriteString(link + " (send it to the customer's admin if that is not you):\n")
-	b.WriteString(m.st.link.Render(c.url) + "\n\n")
+	b.WriteString(c.url + "\n\n")
 	b.WriteString(m.consentStatus(w))
 	if c.pasting {
 		b.WriteString("\n\nPaste the address the browser shows after Accept:\n" + c.paste.View())

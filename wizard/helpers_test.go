@@ -66,8 +66,10 @@ func (s *memStore) RecordValidation(name string, v store.Validation) error {
 	}
 	return store.ErrNotFound
 }
-func (s *memStore) Path() string                  { return "/home/ada/.config/mdeconnect/connectors.json" }
-func (s *memStore) Where(c store.Connector) string { return "the file /home/ada/.config/mdeconnect/secrets.json" }
+func (s *memStore) Path() string { return "/home/ada/.config/mdeconnect/connectors.json" }
+func (s *memStore) Where(c store.Connector) string {
+	return "the file /home/ada/.config/mdeconnect/secrets.json"
+}
 
 // fakeBrowser records what it was asked to open.
 type fakeBrowser struct {
@@ -84,7 +86,9 @@ func (b *fakeBrowser) Open(_ context.Context, url string) error {
 // offline fails every request at once, so no test reaches a network.
 type offline struct{}
 
-func (offline) RoundTrip(*http.Request) (*http.Response, error) { return nil, errors.New("offline test") }
+func (offline) RoundTrip(*http.Request) (*http.Response, error) {
+	return nil, errors.New("offline test")
+}
 
 func newTestModel(t *testing.T, st *memStore) *Model {
 	t.Helper()
