@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/term"
+	"github.com/paratira/mdeconnect/store"
 	"github.com/spf13/cobra"
 )
 
@@ -20,6 +21,8 @@ type app struct {
 
 	// httpClient, when set, replaces the engine's default client (tests).
 	httpClient *http.Client
+	// keyring, when set, replaces the system keyring (tests).
+	keyring store.Keyring
 	// onExit runs when the process is about to exit (e.g. print a log path).
 	onExit []func()
 }
@@ -62,6 +65,12 @@ func newRootCmd(a *app) *cobra.Command {
 	addWizard(root, a)
 	root.AddCommand(
 		newTestCmd(a),
+		newAddCmd(a),
+		newListCmd(a),
+		newShowCmd(a),
+		newEditCmd(a),
+		newRemoveCmd(a),
+		newStoreCmd(a),
 		newConsentURLCmd(a),
 		newTenantCmd(a),
 	)

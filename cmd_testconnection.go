@@ -15,29 +15,43 @@ type testOptions struct {
 	tenants  []string
 	secretIn bool
 	jsonOut  bool
+	all      bool
 }
 
 func newTestCmd(a *app) *cobra.Command {
 	o := &testOptions{}
 	cmd := &cobra.Command{
-		Use:   "test --client-id ID --tenant TENANT[=CUSTOMER] ... --client-secret-stdin",
+		Use:   "test [NAME | --all | --tenant TENANT[=CUSTOMER] ... --client-secret-stdin]",
 		Short: "Test the connection: validate every API and data permission for each tenant",
 		Long: "Test the connection the way Paratira does: the tenant exists, Paratira's app gets an\n" +
 			"app-only token, the token carries every required role, and each data source answers:\n" +
 			"service health and status, endpoint update compliance, risk scores, security\n" +
 			"recommendations and Microsoft 365 service health.\n\n" +
+			"With NAME it re-tests a saved connector (--tenant picks one of its tenants) and\n" +
+			"records the result; with --all, every saved connector. Without, it tests ad hoc.\n\n" +
 			"Exit codes: 0 no check failed (warnings allowed), 3 a check failed, 2 bad input,\n" +
 			"1 any other error, 130 cancelled.",
 		Example: "  printf '%s' \"$SECRET\" | mdeconnect test --tenant contoso.com --client-secret-stdin\n" +
 			"  mdeconnect test --tenant 72f988bf-86f1-41af-91ab-2d7cd011db47=Contoso --json < secret.txt",
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return a.runAdHocTest(cmd, o) },
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch {
+			case o.all && len(args) > 0:
+				return usagef("give a connector NAME or --all, not both")
+			case o.all:
+				return a.runTestAll(cmd, o)
+			case len(args) == 1:
+				return a.runSavedTest(cmd, o, args[0])
+			}
+			return a.runAdHocTest(cmd, o)
+		},
 	}
 	o.register(cmd)
 	cmd.Flags().StringVar(&o.clientID, "client-id", defender.ParatiraClientID, "Paratira's application (client) ID")
 	cmd.Flags().StringArrayVar(&o.tenants, "tenant", nil, "tenant ID or domain to test, optionally =CUSTOMER (repeatable)")
 	cmd.Flags().BoolVar(&o.secretIn, "client-secret-stdin", false, "read the client secret from stdin (or set MDECONNECT_CLIENT_SECRET)")
 	cmd.Flags().BoolVar(&o.jsonOut, "json", false, "print the result as JSON on stdout")
+	cmd.Flags().BoolVar(&o.all, "all", false, "re-test every saved connector and record the results (for cron)")
 	return cmd
 }
 

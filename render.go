@@ -107,6 +107,13 @@ func (p *progress) event(ev defender.Event) {
 	fmt.Fprintf(p.w, "\r\033[KTesting %d tenant(s): %d/%d checks done, %d failed", p.tenants, p.finished, p.total, p.failed)
 }
 
+// tenantDone counts a whole tenant's checks at once (test --all).
+func (p *progress) tenantDone(t defender.TenantResult) {
+	for i := range t.Checks {
+		p.event(defender.Event{Kind: defender.CheckFinished, Result: &t.Checks[i]})
+	}
+}
+
 func (p *progress) done() {
 	if p.on {
 		fmt.Fprint(p.w, "\r\033[K")

@@ -1,0 +1,284 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/paratira/mdeconnect/defender"
+	"github.com/paratira/mdeconnect/store"
+	"github.com/paratira/mdeconnect/wizard"
+	"github.com/spf13/cobra"
+)
+
+type addOptions struct {
+	engineFlags
+	name         string
+	clientID     string
+	tenants      []string
+	mappingsFile string
+	mode         string
+	secretIn     bool
+	secretStore  string
+	skipTest     bool
+	force        bool
+	jsonOut      bool
+}
+
+func newAddCmd(a *app) *cobra.Command {
+	o := &addOptions{}
+	cmd := &cobra.Command{
+		Use:   "add --name NAME --tenant TENANT=CUSTOMER ... --client-secret-stdin",
+		Short: "Add a connector: validate it, then save it (the wizard when run without flags)",
+		Long: "Add a Defender for Endpoint connector without the wizard, for scripts and bulk\n" +
+			"onboarding. The connection is tested first and the connector saved only when no\n" +
+			"check failed, unless --skip-test or --force (which records the failures).\n" +
+			"Run without flags on a terminal, it starts the wizard.",
+		Example: "  mdeconnect add --name Contoso --tenant contoso.com=Contoso --client-secret-stdin < secret.txt\n" +
+			"  mdeconnect add --name MSP --mode one-to-many --mappings-file tenants.csv --client-secret-stdin < secret.txt",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cmd.Flags().NFlag() == 0 {
+				return a.startWizard(cmd)
+			}
+			return a.runAdd(cmd, o)
+		},
+	}
+	o.register(cmd)
+	f := cmd.Flags()
+	f.StringVar(&o.name, "name", "", "connector name, unique (e.g. \"Defender for Endpoint Connector\")")
+	f.StringVar(&o.clientID, "client-id", defender.ParatiraClientID, "Paratira's application (client) ID")
+	f.StringArrayVar(&o.tenants, "tenant", nil, "mapping TENANT=CUSTOMER: tenant ID or domain, and the Paratira customer (repeatable)")
+	f.StringVar(&o.mappingsFile, "mappings-file", "", "CSV of tenant,customer rows (header optional) for bulk onboarding")
+	f.StringVar(&o.mode, "mode", "", "mapping mode: one-to-one or one-to-many (default: from the number of tenants)")
+	f.BoolVar(&o.secretIn, "client-secret-stdin", false, "read the client secret from stdin (or set MDECONNECT_CLIENT_SECRET)")
+	f.StringVar(&o.secretStore, "secret-store", "", "where the secret is kept: auto, keyring or file (or MDECONNECT_SECRET_STORE)")
+	f.BoolVar(&o.skipTest, "skip-test", false, "save without testing the connection")
+	f.BoolVar(&o.force, "force", false, "save even when checks fail, recording the failures")
+	f.BoolVar(&o.jsonOut, "json", false, "print the outcome as JSON on stdout")
+	return cmd
+}
+
+// addOutcome is the JSON form of `add`.
+type addOutcome struct {
+	Saved      bool             `json:"saved"`
+	Connector  *connectorView   `json:"connector,omitempty"`
+	Validation *defender.Result `json:"validation,omitempty"`
+}
+
+func (a *app) runAdd(cmd *cobra.Command, o *addOptions) error {
+	c, err := a.connectorFromFlags(o)
+	if err != nil {
+		return err
+	}
+	st, err := a.openStore(o.secretStore)
+	if err != nil {
+		return err
+	}
+	if _, err := st.Get(c.Name); err == nil {
+		return storeError(fmt.Errorf("%w: %q", store.ErrExists, c.Name))
+	}
+	cloud, err := a.connectorCloud(c)
+	if err != nil {
+		return err
+	}
+	secret, err := a.readSecret(o.secretIn)
+	if err != nil {
+		return err
+	}
+	var res *defender.Result
+	if !o.skipTest {
+		r, err := a.validate(cmd, cloud, c.ClientID, secret, o.parallel, targetsOf(c))
+		if err != nil {
+			return err
+		}
+		res = &r
+		if !r.OK && !o.force {
+			a.reportResult(r, o.jsonOut, addOutcome{Validation: res})
+			fmt.Fprintln(a.errOut, "Nothing was saved: fix what failed and run again, or add --force to save and record the failures.")
+			return errChecksFailed
+		}
+	}
+	if err := a.withFileFallback(st, func(s *store.Store) error { return s.Add(c, secret) }); err != nil {
+		return storeError(err)
+	}
+	if res != nil {
+		if err := st.RecordValidation(c.Name, toValidation(*res, a.now())); err != nil {
+			return err
+		}
+	}
+	saved, err := st.Get(c.Name)
+	if err != nil {
+		return err
+	}
+	view := newConnectorView(st, saved)
+	if o.jsonOut {
+		return writeJSON(a.out, addOutcome{Saved: true, Connector: &view, Validation: res})
+	}
+	if res != nil {
+		renderResult(a.colorWriter(a.out), *res)
+	}
+	fmt.Fprintf(a.out, "Saved connector %q (%d tenant(s)) to %s; %s.\nInitial data collection begins once Paratira picks it up. Re-test any time: mdeconnect test %s\n",
+		c.Name, len(c.Mappings), st.Path(), st.Where(saved), shellQuote(c.Name))
+	return nil
+}
+
+// reportResult prints a result that ends a command, as JSON or text.
+func (a *app) reportResult(res defender.Result, jsonOut bool, v any) {
+	if jsonOut {
+		_ = writeJSON(a.out, v)
+		return
+	}
+	renderResult(a.colorWriter(a.out), res)
+}
+
+func (a *app) connectorFromFlags(o *addOptions) (store.Connector, error) {
+	name := strings.TrimSpace(o.name)
+	if name == "" {
+		return store.Connector{}, usagef("--name is required: a name for the connector, e.g. --name \"Defender for Endpoint Connector\"")
+	}
+	if !defender.IsGUID(o.clientID) {
+		return store.Connector{}, usagef("--client-id %q is not a GUID: Paratira's app is %s", o.clientID, defender.ParatiraClientID)
+	}
+	if _, err := defender.LookupCloud(o.cloud); err != nil {
+		return store.Connector{}, usageError{err.Error()}
+	}
+	mappings, err := a.mappingsFromFlags(o.tenants, o.mappingsFile)
+	if err != nil {
+		return store.Connector{}, err
+	}
+	mode, err := pickMode(o.mode, len(mappings))
+	if err != nil {
+		return store.Connector{}, err
+	}
+	return store.Connector{Name: name, Type: store.TypeDefender, Mode: mode, ClientID: strings.ToLower(o.clientID),
+		Cloud: strings.ToLower(o.cloud), Mappings: mappings}, nil
+}
+
+func pickMode(flag string, n int) (store.Mode, error) {
+	switch store.Mode(flag) {
+	case "":
+		if n > 1 {
+			return store.OneToMany, nil
+		}
+		return store.OneToOne, nil
+	case store.OneToOne:
+		if n > 1 {
+			return "", usagef("one-to-one maps a single tenant, but %d are given: use --mode one-to-many", n)
+		}
+		return store.OneToOne, nil
+	case store.OneToMany:
+		return store.OneToMany, nil
+	}
+	return "", usagef("unknown --mode %q: choose one-to-one (a single tenant) or one-to-many (several tenants, one customer each)", flag)
+}
+
+// mappingsFromFlags reads --tenant TENANT=CUSTOMER values and the CSV file.
+func (a *app) mappingsFromFlags(values []string, csvPath string) ([]store.Mapping, error) {
+	var out []store.Mapping
+	seen := map[string]string{}
+	add := func(m store.Mapping, where string) error {
+		if prev, dup := seen[m.TenantID]; dup {
+			return usagef("tenant %s is mapped twice (%s and %s): a tenant maps to one customer", m.TenantID, prev, where)
+		}
+		seen[m.TenantID] = where
+		m.AddedAt = a.now().UTC()
+		out = append(out, m)
+		return nil
+	}
+	for _, v := range values {
+		m, err := parseMappingFlag(v)
+		if err != nil {
+			return nil, err
+		}
+		if err := add(m, "--tenant "+v); err != nil {
+			return nil, err
+		}
+	}
+	if csvPath != "" {
+		rows, err := readMappingsCSV(csvPath)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range rows {
+			if err := add(m, csvPath); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, usagef("no tenant given: add --tenant TENANT=CUSTOMER (tenant ID or domain, and the Paratira customer) or --mappings-file FILE.csv")
+	}
+	return out, nil
+}
+
+func parseMappingFlag(v string) (store.Mapping, error) {
+	id, customer, _ := strings.Cut(v, "=")
+	tid, err := defender.ParseTenant(id)
+	if err != nil {
+		return store.Mapping{}, usagef("--tenant %q: %v", v, err)
+	}
+	customer = strings.TrimSpace(customer)
+	if customer == "" {
+		return store.Mapping{}, usagef("--tenant %q has no customer: write TENANT=CUSTOMER, e.g. --tenant %s=Contoso", v, tid)
+	}
+	m := store.Mapping{TenantID: tid, CustomerName: customer}
+	if !defender.IsGUID(tid) {
+		m.Domain = tid
+	}
+	return m, nil
+}
+
+func readMappingsCSV(path string) ([]store.Mapping, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, usagef("cannot read the mappings file: %v", err)
+	}
+	defer f.Close()
+	rows, err := parseMappingsCSV(f)
+	if err != nil {
+		return nil, usagef("%s: %v", path, err)
+	}
+	return rows, nil
+}
+
+func writeJSON(w interface{ Write([]byte) (int, error) }, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("writing JSON: %w", err)
+	}
+	return nil
+}
+
+// shellQuote quotes s for a shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// parseMappingsCSV reads tenant,customer rows with the wizard's importer, so
+// the CSV rules are the same on both paths.
+func parseMappingsCSV(r io.Reader) ([]store.Mapping, error) {
+	rows, err := wizard.ParseMappingsCSV(r)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.Mapping, len(rows))
+	for i, m := range rows {
+		out[i] = store.Mapping{TenantID: m.TenantID, CustomerName: m.Customer, Domain: m.Domain}
+		if out[i].Domain == "" && !defender.IsGUID(m.TenantID) {
+			out[i].Domain = m.TenantID
+		}
+	}
+	return out, nil
+}
+
+// startWizard runs the wizard for `mdeconnect add` without flags.
+func (a *app) startWizard(cmd *cobra.Command) error {
+	return a.runWizard(cmd, &wizardOptions{engineFlags: engineFlags{cloud: "global", parallel: defender.DefaultParallel}})
+}

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+func newRemoveCmd(a *app) *cobra.Command {
+	var yes bool
+	cmd := &cobra.Command{
+		Use:     "remove NAME",
+		Aliases: []string{"rm"},
+		Short:   "Remove a saved connector and its secret",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := a.openStore("")
+			if err != nil {
+				return err
+			}
+			c, err := st.Get(args[0])
+			if err != nil {
+				return storeError(err)
+			}
+			if !yes {
+				if !a.canPrompt() {
+					return usagef("removing %q needs confirmation: add --yes (no terminal to ask on)", c.Name)
+				}
+				fmt.Fprintf(a.errOut, "Remove connector %q (%d tenant(s)) and its client secret (%s)? [y/N] ", c.Name, len(c.Mappings), st.Where(c))
+				line, _ := bufio.NewReader(a.in).ReadString('\n')
+				if ans := strings.ToLower(strings.TrimSpace(line)); ans != "y" && ans != "yes" {
+					fmt.Fprintln(a.errOut, "Nothing was removed.")
+					return silentError{code: exitError, err: fmt.Errorf("not confirmed")}
+				}
+			}
+			if err := st.Remove(c.Name); err != nil {
+				return storeError(err)
+			}
+			fmt.Fprintf(a.out, "Removed connector %q and its secret.\n", c.Name)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+	return cmd
+}

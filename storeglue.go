@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/paratira/mdeconnect/defender"
+	"github.com/paratira/mdeconnect/store"
+)
+
+// EnvSecretStore chooses where secrets are kept: auto, keyring or file.
+const EnvSecretStore = "MDECONNECT_SECRET_STORE"
+
+// openStore opens the connector store with the backend the user chose
+// (flag, then environment, then auto).
+func (a *app) openStore(backendFlag string) (*store.Store, error) {
+	dir, err := store.DefaultDir(a.getenv)
+	if err != nil {
+		return nil, err
+	}
+	b := backendFlag
+	if b == "" {
+		b = a.getenv(EnvSecretStore)
+	}
+	backend := store.Backend(strings.ToLower(b))
+	switch backend {
+	case "":
+		backend = store.BackendAuto
+	case store.BackendAuto, store.BackendKeyring, store.BackendFile:
+	default:
+		return nil, usagef("unknown secret store %q: choose auto, keyring or file (--secret-store or %s)", b, EnvSecretStore)
+	}
+	return store.Open(store.Options{Dir: dir, SecretBackend: backend, Keyring: a.keyring, Now: a.now})
+}
+
+// withFileFallback runs save; when no keyring answers and the user is at a
+// terminal, it asks before keeping the secret in a 0600 file instead. Never
+// a silent downgrade.
+func (a *app) withFileFallback(st *store.Store, save func(*store.Store) error) error {
+	err := save(st)
+	if !errors.Is(err, store.ErrKeyringUnavailable) || !a.canPrompt() {
+		return err
+	}
+	fmt.Fprintf(a.errOut, "No system keyring answered. Keep the client secret in a file only you can read (mode 0600, next to %s)? [y/N] ", st.Path())
+	line, _ := bufio.NewReader(a.in).ReadString('\n')
+	if !strings.EqualFold(strings.TrimSpace(line), "y") && !strings.EqualFold(strings.TrimSpace(line), "yes") {
+		return err
+	}
+	fileStore, ferr := a.openStore(string(store.BackendFile))
+	if ferr != nil {
+		return ferr
+	}
+	return save(fileStore)
+}
+
+// connectorCloud is the cloud a saved connector talks to: its preset, its
+// saved endpoints, then the MDECONNECT_*_URL environment on top.
+func (a *app) connectorCloud(c store.Connector) (defender.Cloud, error) {
+	cloud, err := defender.LookupCloud(c.Cloud)
+	if err != nil {
+		return cloud, fmt.Errorf("connector %q: %w", c.Name, err)
+	}
+	if cloud, err = cloud.Overrides(c.Endpoints.LoginURL, c.Endpoints.APIURL, c.Endpoints.GraphURL); err != nil {
+		return cloud, fmt.Errorf("connector %q: %w", c.Name, err)
+	}
+	if cloud, err = cloud.FromEnv(a.getenv); err != nil {
+		return cloud, usageError{err.Error()}
+	}
+	return cloud, nil
+}
+
+// targetsOf lists a connector's mappings as engine targets.
+func targetsOf(c store.Connector) []defender.Target {
+	out := make([]defender.Target, len(c.Mappings))
+	for i, m := range c.Mappings {
+		out[i] = defender.Target{TenantID: m.TenantID, Customer: m.CustomerName}
+	}
+	return out
+}
+
+// toValidation turns an engine result into what the store records.
+func toValidation(res defender.Result, at time.Time) store.Validation {
+	v := store.Validation{At: at.UTC(), OK: res.OK}
+	for _, t := range res.Tenants {
+		tv := store.TenantValidation{TenantID: t.TenantID, OK: t.OK}
+		if t.Info != nil {
+			tv.RegionScope, tv.CloudInstance = t.Info.RegionScope, t.Info.CloudInstance
+		}
+		for _, cl := range t.Claims {
+			tv.GrantedRoles = append(tv.GrantedRoles, cl.Roles...)
+		}
+		slices.Sort(tv.GrantedRoles)
+		tv.GrantedRoles = slices.Compact(tv.GrantedRoles)
+		for _, c := range t.Checks {
+			tv.Checks = append(tv.Checks, store.Check{ID: string(c.ID), Status: string(c.Status), Problem: string(c.Problem)})
+		}
+		v.Tenants = append(v.Tenants, tv)
+	}
+	return v
+}
+
+// storeError explains store failures that need more than their message.
+func storeError(err error) error {
+	var ve *store.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		return usageError{ve.Error()}
+	case errors.Is(err, store.ErrNotFound):
+		return usageError{err.Error() + ": `mdeconnect list` shows the saved connectors"}
+	case errors.Is(err, store.ErrExists):
+		return usageError{err.Error() + ": choose another --name, or change the existing one with `mdeconnect edit`"}
+	}
+	return err
+}
