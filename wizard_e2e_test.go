@@ -1,0 +1,203 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/vt"
+	"github.com/creack/pty"
+	"github.com/paratira/mdeconnect/defender/defendertest"
+)
+
+// ptyTerm is the binary running in a pseudo-terminal, drawn by an emulator.
+type ptyTerm struct {
+	t    *testing.T
+	pty  *os.File
+	cmd  *exec.Cmd
+	mu   sync.Mutex
+	emu  *vt.Emulator
+	done chan error
+}
+
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "mdeconnect")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func startTerm(t *testing.T, bin string, env []string, args ...string) *ptyTerm {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append([]string{"TERM=xterm-256color", "PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
+	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 30, Cols: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := &ptyTerm{t: t, pty: f, cmd: cmd, emu: vt.NewEmulator(100, 30), done: make(chan error, 1)}
+	go tm.pump()
+	go func() { _, _ = io.Copy(f, tm.emu) }() // the emulator's answers to terminal queries
+	go func() { tm.done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		f.Close()
+	})
+	return tm
+}
+
+func (tm *ptyTerm) pump() {
+	buf := make([]byte, 32*1024)
+	for {
+		n, err := tm.pty.Read(buf)
+		if n > 0 {
+			tm.mu.Lock()
+			_, _ = tm.emu.Write(buf[:n])
+			tm.mu.Unlock()
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (tm *ptyTerm) screen() string {
+	tm.mu.Lock()
+	defer tm.mu.Unlock()
+	return tm.emu.String()
+}
+
+// waitFor waits until the screen shows text, failing at the deadline.
+func (tm *ptyTerm) waitFor(text string) {
+	tm.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if strings.Contains(tm.screen(), text) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	tm.t.Fatalf("the screen never showed %q:\n%s", text, tm.screen())
+}
+
+func (tm *ptyTerm) send(keys ...string) {
+	for _, k := range keys {
+		if _, err := tm.pty.Write([]byte(k)); err != nil {
+			tm.t.Fatal(err)
+		}
+		time.Sleep(30 * time.Millisecond) // keystrokes, not a paste
+	}
+}
+
+// exitCode waits for the process to end.
+func (tm *ptyTerm) exitCode() int {
+	tm.t.Helper()
+	select {
+	case err := <-tm.done:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode()
+		}
+		if err != nil {
+			tm.t.Fatal(err)
+		}
+		return 0
+	case <-time.After(10 * time.Second):
+		tm.t.Fatalf("still running:\n%s", tm.screen())
+	}
+	return -1
+}
+
+const (
+	keyEnter = "\r"
+	keyTab   = "\t"
+	keyCtrlC = "\x03"
+)
+
+func TestWizardE2ESandboxSaves(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	tm := startTerm(t, bin, []string{"MDECONNECT_CONFIG_DIR=" + dir}, "--sandbox")
+	tm.waitFor("Sandbox scenario")
+	tm.send(keyEnter) // healthy
+	tm.waitFor("Add a new connector")
+	tm.send(keyEnter)
+	tm.waitFor("By technology")
+	tm.send(keyEnter, keyEnter) // Defender for Endpoint, One to One
+	tm.waitFor("Waiting for the consent result")
+	tm.send(keyEnter) // the simulated browser accepts
+	tm.waitFor("Consent granted")
+	tm.send(keyEnter)
+	tm.waitFor("Filled in from the consent result")
+	tm.send(keyEnter)
+	tm.waitFor("Prefilled with the sandbox's own client secret")
+	if strings.Contains(tm.screen(), defendertest.SandboxClientSecret[:10]) {
+		t.Fatal("the secret is on the screen")
+	}
+	tm.send(keyTab, keyTab, keyTab, keyTab, "Contoso", keyEnter, keyEnter)
+	tm.waitFor("Press enter to review the summary")
+	tm.send(keyEnter)
+	tm.waitFor("Press enter to Finish")
+	tm.send(keyEnter)
+	tm.waitFor("mdeconnect test 'Defender for Endpoint Connector'")
+	tm.send(keyEnter)
+	if code := tm.exitCode(); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, tm.screen())
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "connectors.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Defender for Endpoint Connector", "Contoso", "53390e7c-c890-4adc-a20a-63526fc69533", `"ok": true`} {
+		if !bytes.Contains(raw, []byte(want)) {
+			t.Errorf("connectors.json lacks %q:\n%s", want, raw)
+		}
+	}
+	if bytes.Contains(raw, []byte(defendertest.SandboxClientSecret)) {
+		t.Error("the secret is in connectors.json")
+	}
+}
+
+func TestWizardE2ESandboxInvalidSecret(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	tm := startTerm(t, bin, []string{"MDECONNECT_CONFIG_DIR=" + dir}, "--sandbox", "--scenario", "invalid-secret")
+	tm.waitFor("Add a new connector")
+	tm.send(keyEnter)
+	tm.waitFor("By technology")
+	tm.send(keyEnter, keyEnter)
+	tm.waitFor("Waiting for the consent result")
+	tm.send(keyEnter)
+	tm.waitFor("Consent granted")
+	tm.send(keyEnter)
+	tm.waitFor("Filled in from the consent result")
+	tm.send(keyEnter)
+	tm.waitFor("Enter the details")
+	tm.send(keyTab, keyTab, keyTab, keyTab, "Fabrikam", keyEnter, keyEnter)
+	tm.waitFor("Invalid client secret")
+	tm.waitFor("A common mistake is pasting the")
+	tm.waitFor("s save anyway")
+	tm.send(keyCtrlC)
+	if code := tm.exitCode(); code != 130 {
+		t.Fatalf("exit %d, want 130:\n%s", code, tm.screen())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "connectors.json")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a cancelled wizard wrote the store: %v", err)
+	}
+}
