@@ -57,6 +57,26 @@ func (p *plain) ask(fields ...huh.Field) error {
 	return huh.NewForm(huh.NewGroup(fields...)).WithAccessible(true).WithInput(p.in).WithOutput(p.out).Run()
 }
 
+// input asks for one line; an empty answer keeps def, which the title shows.
+func (p *plain) input(title, def string, validate func(string) error) (string, error) {
+	if def != "" {
+		title += " (enter keeps " + def + ")"
+	}
+	var v string
+	err := p.ask(huh.NewInput().Title(title).Value(&v).Validate(func(s string) error {
+		if strings.TrimSpace(s) == "" && def != "" {
+			return nil
+		}
+		return validate(s)
+	}))
+	if strings.TrimSpace(v) == "" {
+		v = def
+	}
+	return strings.TrimSpace(v), err
+}
+
+func validTenant(s string) error { _, err := defender.ParseTenant(s); return err }
+
 func (p *plain) choose(context.Context) error {
 	d := &p.m.draft
 	p.heading(StepChoose)
@@ -116,9 +136,8 @@ func (p *plain) tenant(ctx context.Context) error {
 	p.say("The Tenant ID is under Basic information in the Entra admin center: %s", m.opts.Cloud.TenantOverviewURL())
 	input := m.draft.ConsentTenant
 	for {
-		err := p.ask(huh.NewInput().Title("Tenant ID or domain").Value(&input).
-			Validate(func(s string) error { _, err := defender.ParseTenant(s); return err }))
-		if err != nil {
+		var err error
+		if input, err = p.input("Tenant ID or domain", input, validTenant); err != nil {
 			return err
 		}
 		eng, err := defender.New(defender.Config{Cloud: m.opts.Cloud, ClientID: m.draft.ClientID, HTTPClient: m.opts.HTTPClient})
@@ -151,20 +170,22 @@ func (p *plain) details(context.Context) error {
 	if m.opts.Sandbox != nil {
 		p.say("The client secret is prefilled with the sandbox's own; press enter to keep it.")
 	}
-	err := p.ask(
-		huh.NewInput().Title("Name").Value(&d.Name).Validate(func(s string) error {
-			if strings.TrimSpace(s) == "" || m.nameTaken(strings.TrimSpace(s)) {
-				return errors.New("enter a name no saved connector uses")
-			}
-			return nil
-		}),
-		huh.NewInput().Title("Client ID").Value(&d.ClientID).Validate(func(s string) error {
-			if !defender.IsGUID(strings.TrimSpace(s)) {
-				return fmt.Errorf("a GUID is expected; Paratira's is %s", defender.ParatiraClientID)
-			}
-			return nil
-		}),
-	)
+	var err error
+	d.Name, err = p.input("Name", d.Name, func(s string) error {
+		if strings.TrimSpace(s) == "" || m.nameTaken(strings.TrimSpace(s)) {
+			return errors.New("enter a name no saved connector uses")
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	d.ClientID, err = p.input("Client ID", d.ClientID, func(s string) error {
+		if !defender.IsGUID(strings.TrimSpace(s)) {
+			return fmt.Errorf("a GUID is expected; Paratira's is %s", defender.ParatiraClientID)
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
@@ -201,22 +222,24 @@ func (p *plain) mappings() error {
 	m := p.m
 	tenant := m.draft.Tenant.TenantID
 	for {
-		var customer string
-		more := false
-		fields := []huh.Field{
-			huh.NewInput().Title("Tenant ID").Value(&tenant).Validate(func(s string) error { _, err := defender.ParseTenant(s); return err }),
-			huh.NewInput().Title("Customer").Value(&customer).Validate(func(s string) error {
-				if strings.TrimSpace(s) == "" {
-					return errors.New("enter the Paratira customer for this tenant")
-				}
-				return nil
-			}),
-		}
-		if m.draft.Mode == store.OneToMany {
-			fields = append(fields, huh.NewConfirm().Title("Add another mapping?").Value(&more))
-		}
-		if err := p.ask(fields...); err != nil {
+		var err error
+		if tenant, err = p.input("Tenant ID", tenant, validTenant); err != nil {
 			return err
+		}
+		customer, err := p.input("Customer", "", func(s string) error {
+			if strings.TrimSpace(s) == "" {
+				return errors.New("enter the Paratira customer for this tenant")
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		more := false
+		if m.draft.Mode == store.OneToMany {
+			if err := p.ask(huh.NewConfirm().Title("Add another mapping?").Value(&more)); err != nil {
+				return err
+			}
 		}
 		m.details.tenant.SetValue(tenant)
 		m.details.cust.SetValue(customer)
@@ -284,7 +307,7 @@ func (p *plain) summary(context.Context) error {
 	m := p.m
 	d := m.draft
 	p.heading(StepSummary)
-	p.say("Name: %s. Mapping: %s. Client ID: %s. Client secret: %s. Cloud: %s.", d.Name, m.modeName(), d.ClientID, maskSecret(d.Secret), m.opts.CloudName)
+	p.say("Name: %s. Mapping: %s. Client ID: %s. Client secret: hidden, %d characters. Cloud: %s.", d.Name, m.modeName(), d.ClientID, len([]rune(d.Secret)), m.opts.CloudName)
 	for _, mp := range d.Mappings {
 		p.say("Tenant %s maps to customer %s.", mp.TenantID, mp.Customer)
 	}
