@@ -23,12 +23,14 @@ type app struct {
 	httpClient *http.Client
 	// keyring, when set, replaces the system keyring (tests).
 	keyring store.Keyring
+	// consentPoll is the first wait between re-tests of a fresh consent.
+	consentPoll time.Duration
 	// onExit runs when the process is about to exit (e.g. print a log path).
 	onExit []func()
 }
 
 func newApp(in io.Reader, out, errOut io.Writer, getenv func(string) string) *app {
-	return &app{in: in, out: out, errOut: errOut, getenv: getenv, now: time.Now}
+	return &app{in: in, out: out, errOut: errOut, getenv: getenv, now: time.Now, consentPoll: 5 * time.Second}
 }
 
 func (a *app) finish() {

@@ -90,7 +90,7 @@ func (a *app) runAdd(cmd *cobra.Command, o *addOptions) error {
 	}
 	var res *defender.Result
 	if !o.skipTest {
-		r, err := a.validate(cmd, cloud, c.ClientID, secret, o.parallel, targetsOf(c))
+		r, err := a.runChecks(cmd, checkRun{cloud: cloud, clientID: c.ClientID, secret: secret, parallel: o.parallel, targets: targetsOf(c)})
 		if err != nil {
 			return err
 		}

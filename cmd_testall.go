@@ -83,7 +83,7 @@ func (a *app) testEach(cmd *cobra.Command, st *store.Store, list []store.Connect
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			res, err := a.testConnector(cmd, st, c, targetsOf(c), parallel, &progress{w: prog.w, on: false})
+			res, err := a.testConnector(cmd, st, c, checkRun{targets: targetsOf(c), parallel: parallel, prog: &progress{w: prog.w}})
 			for _, t := range res.Tenants {
 				prog.tenantDone(t)
 			}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/paratira/mdeconnect/defender"
 	"github.com/spf13/cobra"
@@ -16,6 +17,8 @@ type testOptions struct {
 	secretIn bool
 	jsonOut  bool
 	all      bool
+	// waitConsent re-tests while a fresh consent propagates.
+	waitConsent time.Duration
 }
 
 func newTestCmd(a *app) *cobra.Command {
@@ -52,6 +55,8 @@ func newTestCmd(a *app) *cobra.Command {
 	cmd.Flags().BoolVar(&o.secretIn, "client-secret-stdin", false, "read the client secret from stdin (or set MDECONNECT_CLIENT_SECRET)")
 	cmd.Flags().BoolVar(&o.jsonOut, "json", false, "print the result as JSON on stdout")
 	cmd.Flags().BoolVar(&o.all, "all", false, "re-test every saved connector and record the results (for cron)")
+	cmd.Flags().DurationVar(&o.waitConsent, "wait-for-consent", 0, "after a fresh consent, re-test until the app and its roles appear (default 10m when given without a value)")
+	cmd.Flags().Lookup("wait-for-consent").NoOptDefVal = "10m"
 	return cmd
 }
 
@@ -90,23 +95,48 @@ func (a *app) runAdHocTest(cmd *cobra.Command, o *testOptions) error {
 	if err != nil {
 		return err
 	}
-	res, err := a.validate(cmd, cloud, o.clientID, secret, o.parallel, targets)
+	res, err := a.runChecks(cmd, checkRun{cloud: cloud, clientID: o.clientID, secret: secret, parallel: o.parallel, targets: targets, wait: o.waitConsent})
 	if err != nil {
 		return err
 	}
 	return a.printResult(res, o.jsonOut)
 }
 
-// validate runs the engine with progress on stderr when it is a terminal.
-func (a *app) validate(cmd *cobra.Command, cloud defender.Cloud, clientID, secret string, parallel int, targets []defender.Target) (defender.Result, error) {
-	prog := newProgress(a.errOut, a.stderrIsTerminal(), len(targets))
-	eng, err := a.newEngine(cloud, clientID, secret, parallel, prog.event)
-	if err != nil {
+// checkRun is one validation a command asks for.
+type checkRun struct {
+	cloud    defender.Cloud
+	clientID string
+	secret   string
+	parallel int
+	targets  []defender.Target
+	// wait, when set, re-tests tenants whose fresh consent has not propagated.
+	wait time.Duration
+	prog *progress
+}
+
+// runChecks validates with progress on stderr when it is a terminal.
+func (a *app) runChecks(cmd *cobra.Command, r checkRun) (defender.Result, error) {
+	if r.prog == nil {
+		r.prog = a.newProgressFor(len(r.targets))
+	}
+	newEngine := func() (*defender.Engine, error) {
+		return a.newEngine(r.cloud, r.clientID, r.secret, r.parallel, r.prog.event)
+	}
+	defer r.prog.done()
+	if r.wait <= 0 {
+		eng, err := newEngine()
+		if err != nil {
+			return defender.Result{}, err
+		}
+		return eng.Validate(cmd.Context(), r.targets)
+	}
+	if _, err := newEngine(); err != nil {
 		return defender.Result{}, err
 	}
-	res, err := eng.Validate(cmd.Context(), targets)
-	prog.done()
-	return res, err
+	return defender.WaitForConsent(cmd.Context(), newEngine, r.targets, r.wait, a.consentPoll, func(w defender.Waiting) {
+		r.prog.clear()
+		fmt.Fprintln(a.errOut, w.String())
+	})
 }
 
 // printResult writes a result as JSON or text, and turns failures into exit 3.

@@ -27,7 +27,7 @@ func (a *app) runSavedTest(cmd *cobra.Command, o *testOptions, name string) erro
 	if err != nil {
 		return err
 	}
-	res, err := a.testConnector(cmd, st, c, targets, o.parallel, a.newProgressFor(len(targets)))
+	res, err := a.testConnector(cmd, st, c, checkRun{targets: targets, parallel: o.parallel, wait: o.waitConsent})
 	if err != nil {
 		return err
 	}
@@ -77,9 +77,9 @@ func pickTargets(c store.Connector, want []string) ([]defender.Target, error) {
 	return out, nil
 }
 
-// testConnector validates targets of a saved connector with its own secret
-// and records the outcome.
-func (a *app) testConnector(cmd *cobra.Command, st *store.Store, c store.Connector, targets []defender.Target, parallel int, prog *progress) (defender.Result, error) {
+// testConnector validates targets of a saved connector with its own cloud
+// and secret, and records the outcome.
+func (a *app) testConnector(cmd *cobra.Command, st *store.Store, c store.Connector, r checkRun) (defender.Result, error) {
 	cloud, err := a.connectorCloud(c)
 	if err != nil {
 		return defender.Result{}, err
@@ -88,12 +88,8 @@ func (a *app) testConnector(cmd *cobra.Command, st *store.Store, c store.Connect
 	if err != nil {
 		return defender.Result{}, fmt.Errorf("connector %q: %w; set a new one with `mdeconnect edit %s --client-secret-stdin`", c.Name, err, shellQuote(c.Name))
 	}
-	eng, err := a.newEngine(cloud, c.ClientID, secret, parallel, prog.event)
-	if err != nil {
-		return defender.Result{}, err
-	}
-	res, err := eng.Validate(cmd.Context(), targets)
-	prog.done()
+	r.cloud, r.clientID, r.secret = cloud, c.ClientID, secret
+	res, err := a.runChecks(cmd, r)
 	if err != nil {
 		return res, err
 	}

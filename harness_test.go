@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"charm.land/fang/v2"
 
@@ -20,6 +21,8 @@ type harness struct {
 	cloud *defendertest.Cloud
 	dir   string
 	env   map[string]string
+	// now, when set, is the clock the commands see.
+	now func() time.Time
 }
 
 func newHarness(t *testing.T) *harness {
@@ -47,6 +50,10 @@ func (h *harness) run(stdin string, args ...string) run {
 	var out, errOut bytes.Buffer
 	a := newApp(strings.NewReader(stdin), &out, &errOut, func(k string) string { return h.env[k] })
 	a.httpClient = h.cloud.Client()
+	a.consentPoll = 20 * time.Millisecond
+	if h.now != nil {
+		a.now = h.now
+	}
 	root := newRootCmd(a)
 	root.SetArgs(args)
 	err := root.ExecuteContext(context.Background())

@@ -114,8 +114,13 @@ func (p *progress) tenantDone(t defender.TenantResult) {
 	}
 }
 
-func (p *progress) done() {
+func (p *progress) done() { p.clear() }
+
+// clear removes the progress line so other text can be printed.
+func (p *progress) clear() {
 	if p.on {
+		p.mu.Lock()
 		fmt.Fprint(p.w, "\r\033[K")
+		p.mu.Unlock()
 	}
 }
