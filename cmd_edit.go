@@ -115,7 +115,9 @@ func (a *app) editChange(o *editOptions) (func(*store.Connector) error, error) {
 
 func applyEdit(c *store.Connector, o *editOptions, adds []store.Mapping, removes []string) error {
 	for _, tid := range removes {
-		i := slices.IndexFunc(c.Mappings, func(m store.Mapping) bool { return strings.EqualFold(m.TenantID, tid) || strings.EqualFold(m.Domain, tid) })
+		i := slices.IndexFunc(c.Mappings, func(m store.Mapping) bool {
+			return strings.EqualFold(m.TenantID, tid) || strings.EqualFold(m.Domain, tid)
+		})
 		if i < 0 {
 			return usagef("--remove-tenant %s: connector %q has no mapping for it", tid, c.Name)
 		}
