@@ -225,7 +225,7 @@ func (m *Model) consentStatus(int) string {
 		if p == "" {
 			return m.st.fail.Render("✗ Consent failed") + ": " + c.result.Error + " " + c.result.Description
 		}
-		return m.st.fail.Render("✗ "+p.Title()) + ": " + c.result.Description + "\n  " + p.Remedy()
+		return m.st.fail.Render("✗ "+p.Title()) + ": " + c.result.Description + "\n" + hang(p.Remedy(), 2, m.width)
 	case c.err != nil:
 		return m.st.fail.Render("✗ ") + c.err.Error()
 	case c.listenErr != nil:

@@ -19,6 +19,7 @@ func ParseMappingsCSV(r io.Reader) ([]Mapping, error) {
 	cr.Comment = '#'
 	var out []Mapping
 	seen := map[string]int{}
+	headerSeen := false // only the first row may be a header
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -31,8 +32,11 @@ func ParseMappingsCSV(r io.Reader) ([]Mapping, error) {
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
 		}
-		if len(out) == 0 && len(seen) == 0 && isHeader(rec) {
-			continue
+		if !headerSeen {
+			headerSeen = true
+			if isHeader(rec) {
+				continue
+			}
 		}
 		mp, err := mappingFromRecord(rec)
 		if err != nil {

@@ -61,7 +61,7 @@ func (m *Model) importCSV(path string) error {
 	defer f.Close()
 	list, err := ParseMappingsCSV(f)
 	if err != nil {
-		return fmt.Errorf("%s %w; nothing was imported", path, err)
+		return fmt.Errorf("%s: %w; nothing was imported", path, err)
 	}
 	for _, mp := range list {
 		if m.hasMapping(mp.TenantID) {

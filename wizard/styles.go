@@ -75,3 +75,9 @@ func clipLines(s string, n int) string {
 
 // truncate shortens one line to width cells.
 func truncate(s string, width int) string { return ansi.Truncate(s, max(width, 1), "…") }
+
+// hang wraps text to width and indents every line by pad spaces.
+func hang(text string, pad, width int) string {
+	ind := strings.Repeat(" ", pad)
+	return ind + strings.ReplaceAll(wrap(text, width-pad), "\n", "\n"+ind)
+}

@@ -175,7 +175,7 @@ func (m *Model) viewTenant(int) string {
 func (m *Model) problemLine(err error) string {
 	var de *defender.Error
 	if errors.As(err, &de) && de.Problem != "" {
-		return m.st.fail.Render("✗ "+de.Problem.Title()) + ": " + err.Error() + "\n  " + de.Problem.Remedy()
+		return m.st.fail.Render("✗ "+de.Problem.Title()) + ": " + err.Error() + "\n" + hang(de.Problem.Remedy(), 2, m.width)
 	}
 	return m.st.fail.Render("✗ ") + err.Error()
 }

@@ -98,7 +98,7 @@ func (m *Model) tenantChecks(r tenantRow, w int, all bool) string {
 		line := fmt.Sprintf("%s %-29s %s", mark, id.Title(), m.checkText(c))
 		b.WriteString(truncate(line, w) + "\n")
 		if done && (c.Status == defender.Fail || c.Status == defender.Warn) && c.Remedy != "" {
-			b.WriteString(m.st.dim.Render("    → "+c.Remedy) + "\n")
+			b.WriteString(m.st.dim.Render(hang("→ "+c.Remedy, 4, w)) + "\n")
 		}
 	}
 	return b.String()
