@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -95,6 +96,9 @@ func (a *app) runAdd(cmd *cobra.Command, o *addOptions) error {
 			return err
 		}
 		res = &r
+		if err := resolveMappings(&c, res); err != nil {
+			return err
+		}
 		if !r.OK && !o.force {
 			a.reportResult(r, o.jsonOut, addOutcome{Validation: res})
 			fmt.Fprintln(a.errOut, "Nothing was saved: fix what failed and run again, or add --force to save and record the failures.")
@@ -122,6 +126,25 @@ func (a *app) runAdd(cmd *cobra.Command, o *addOptions) error {
 	}
 	fmt.Fprintf(a.out, "Saved connector %q (%d tenant(s)) to %s; %s.\nInitial data collection begins once Paratira picks it up. Re-test any time: mdeconnect test %s\n",
 		c.Name, len(c.Mappings), st.Path(), st.Where(saved), shellQuote(c.Name))
+	return nil
+}
+
+// resolveMappings replaces domains with the tenant GUIDs discovery found, so
+// the connector keeps working if a domain is later removed from the tenant.
+func resolveMappings(c *store.Connector, res *defender.Result) error {
+	seen := map[string]string{}
+	for i := range c.Mappings {
+		t := &res.Tenants[i]
+		if t.Info != nil && t.Info.TenantID != "" && t.Info.TenantID != c.Mappings[i].TenantID {
+			c.Mappings[i].Domain = c.Mappings[i].TenantID
+			c.Mappings[i].TenantID = t.Info.TenantID
+			t.TenantID = t.Info.TenantID
+		}
+		if prev, dup := seen[c.Mappings[i].TenantID]; dup {
+			return usagef("%s and %s are the same tenant (%s): a tenant maps to one customer", prev, c.Mappings[i].Domain, c.Mappings[i].TenantID)
+		}
+		seen[c.Mappings[i].TenantID] = cmp.Or(c.Mappings[i].Domain, c.Mappings[i].TenantID)
+	}
 	return nil
 }
 

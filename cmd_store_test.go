@@ -130,7 +130,13 @@ func TestAddForceRecordsFailuresAndCSV(t *testing.T) {
 	r = h.run("", "show", "MSP", "--json")
 	json.Unmarshal([]byte(r.stdout), &v)
 	if v.Mode != "one-to-many" || len(v.Mappings) != 2 {
-		t.Errorf("csv connector = %+v", v.Connector)
+		t.Fatalf("csv connector = %+v", v.Connector)
+	}
+	if m := v.Mappings[0]; m.TenantID != h.scenario("healthy").TenantID || m.Domain != h.scenario("healthy").Domain {
+		t.Errorf("the domain mapping was not resolved to its GUID: %+v", m)
+	}
+	if r := h.run(secret, "add", "--name", "Same", "--tenant", h.scenario("healthy").Domain+"=A", "--tenant", h.scenario("healthy").TenantID+"=B", "--client-secret-stdin"); r.code != 2 || !strings.Contains(r.stderr, "same tenant") {
+		t.Errorf("a domain and its GUID: %d %s", r.code, r.stderr)
 	}
 	if r := h.run(secret, "add", "--name", "Skip", "--tenant", h.scenario("tenant-not-found").TenantID+"=A", "--skip-test", "--client-secret-stdin"); r.code != 0 {
 		t.Errorf("--skip-test: %d %s", r.code, r.stderr)
