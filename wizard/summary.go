@@ -141,7 +141,12 @@ func (m *Model) viewSummary(w int) string {
 	}
 	var b strings.Builder
 	b.WriteString(m.st.title.Render("Review the connector") + "\n\n")
-	row := func(k, v string) { b.WriteString(fmt.Sprintf("  %-15s %s\n", k+":", v)) }
+	row := func(k, v string) {
+		if k != "" {
+			k += ":"
+		}
+		b.WriteString(fmt.Sprintf("  %-15s %s\n", k, v))
+	}
 	row("Connector", technologies[0].Name)
 	row("Mapping", m.modeName())
 	row("Name", m.draft.Name)
