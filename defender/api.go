@@ -26,7 +26,7 @@ type listing[T any] struct {
 
 // fetchList GETs an OData list and follows @odata.nextLink up to maxPages,
 // so a check stays fast on a tenant with a hundred thousand devices.
-func fetchList[T any](ctx context.Context, g getter, base, path, token string, maxPages int) (listing[T], error) {
+func fetchList[T any](ctx context.Context, g getter, base, path string, token bearer, maxPages int) (listing[T], error) {
 	var out listing[T]
 	next := base + path
 	for next != "" {
@@ -49,9 +49,23 @@ func fetchList[T any](ctx context.Context, g getter, base, path, token string, m
 	return out, nil
 }
 
+// bearer returns the access token to send; it re-acquires one that has
+// expired or is about to, so a long run outlives its tokens.
+type bearer func(ctx context.Context) (string, error)
+
 // fetchJSON GETs url and decodes its JSON body into v, classifying failures.
-func fetchJSON(ctx context.Context, g getter, u, token string, v any) error {
-	r, err := g.get(ctx, u, token)
+// A 401 is retried once when a fresh token differs from the one refused.
+func fetchJSON(ctx context.Context, g getter, u string, token bearer, v any) error {
+	tok, err := token(ctx)
+	if err != nil {
+		return err
+	}
+	r, err := g.get(ctx, u, tok)
+	if err == nil && r.Status == 401 {
+		if again, terr := token(ctx); terr == nil && again != tok {
+			r, err = g.get(ctx, u, again)
+		}
+	}
 	if err != nil {
 		return networkError(err, hostOf(u))
 	}

@@ -24,9 +24,17 @@ const (
 
 // Token is an app-only access token with its decoded claims.
 type Token struct {
-	Value     string
-	ExpiresOn time.Time
-	Claims    Claims
+	Value      string
+	ExpiresOn  time.Time
+	AcquiredAt time.Time
+	Claims     Claims
+}
+
+// stale reports whether t should be replaced before use: it expires within a
+// tenth of its lifetime (at most a minute), so a request cannot outlive it.
+func (t Token) stale(now time.Time) bool {
+	skew := min(time.Minute, t.ExpiresOn.Sub(t.AcquiredAt)/10)
+	return now.Add(skew).After(t.ExpiresOn)
 }
 
 // tokens gets app-only tokens through MSAL: one confidential client on the
@@ -92,7 +100,7 @@ func (t *tokens) acquire(ctx context.Context, tenant, resource string) (Token, e
 			if cerr != nil {
 				return Token{}, &Error{Problem: problem.ServiceError, Msg: "Entra ID issued a token that cannot be read: " + cerr.Error(), Err: cerr}
 			}
-			return Token{Value: res.AccessToken, ExpiresOn: res.ExpiresOn, Claims: claims}, nil
+			return Token{Value: res.AccessToken, ExpiresOn: res.ExpiresOn, AcquiredAt: time.Now(), Claims: claims}, nil
 		}
 		cerr := t.classify(err, tenant)
 		if !transient(cerr) || attempt >= t.retry.Attempts || ctx.Err() != nil {

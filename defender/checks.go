@@ -76,7 +76,7 @@ type machine struct {
 }
 
 func checkSensorHealth(ctx context.Context, r *tenantRun) outcome {
-	l, err := fetchList[machine](ctx, r.g, r.cloud.APIURL, fmt.Sprintf("/api/machines?$top=%d", machinesPageSize), r.defender.Value, machinesMaxPages)
+	l, err := fetchList[machine](ctx, r.g, r.cloud.APIURL, fmt.Sprintf("/api/machines?$top=%d", machinesPageSize), r.bearer(ResourceDefender), machinesMaxPages)
 	if err != nil {
 		if e := asError(err); e.Diag.HTTPStatus == 404 {
 			return warn(problem.LimitedData, "no recent devices: the machines API answered 404 (no device has reported in the last 30 days)")
@@ -118,7 +118,7 @@ type avInfo struct {
 }
 
 func checkUpdateCompliance(ctx context.Context, r *tenantRun) outcome {
-	l, err := fetchList[avInfo](ctx, r.g, r.cloud.APIURL, fmt.Sprintf("/api/deviceavinfo?$top=%d", avInfoPageSize), r.defender.Value, 1)
+	l, err := fetchList[avInfo](ctx, r.g, r.cloud.APIURL, fmt.Sprintf("/api/deviceavinfo?$top=%d", avInfoPageSize), r.bearer(ResourceDefender), 1)
 	if err != nil {
 		return failed(err)
 	}
@@ -154,10 +154,10 @@ func checkExposureScore(ctx context.Context, r *tenantRun) outcome {
 	var exp, conf score
 	errs := parallel(ctx,
 		func(ctx context.Context) error {
-			return fetchJSON(ctx, r.g, r.cloud.APIURL+"/api/exposureScore", r.defender.Value, &exp)
+			return fetchJSON(ctx, r.g, r.cloud.APIURL+"/api/exposureScore", r.bearer(ResourceDefender), &exp)
 		},
 		func(ctx context.Context) error {
-			return fetchJSON(ctx, r.g, r.cloud.APIURL+"/api/configurationScore", r.defender.Value, &conf)
+			return fetchJSON(ctx, r.g, r.cloud.APIURL+"/api/configurationScore", r.bearer(ResourceDefender), &conf)
 		})
 	if err := worst(errs...); err != nil {
 		return failed(err)
@@ -173,7 +173,7 @@ type recommendation struct {
 }
 
 func checkRecommendations(ctx context.Context, r *tenantRun) outcome {
-	l, err := fetchList[recommendation](ctx, r.g, r.cloud.APIURL, fmt.Sprintf("/api/recommendations?$top=%d", recsPageSize), r.defender.Value, 1)
+	l, err := fetchList[recommendation](ctx, r.g, r.cloud.APIURL, fmt.Sprintf("/api/recommendations?$top=%d", recsPageSize), r.bearer(ResourceDefender), 1)
 	if err != nil {
 		return failed(err)
 	}
@@ -195,7 +195,7 @@ type healthOverview struct {
 }
 
 func checkServiceHealth(ctx context.Context, r *tenantRun) outcome {
-	l, err := fetchList[healthOverview](ctx, r.g, r.cloud.GraphURL, "/v1.0/admin/serviceAnnouncement/healthOverviews", r.graph.Value, 2)
+	l, err := fetchList[healthOverview](ctx, r.g, r.cloud.GraphURL, "/v1.0/admin/serviceAnnouncement/healthOverviews", r.bearer(ResourceGraph), 2)
 	if err != nil {
 		return failed(err)
 	}

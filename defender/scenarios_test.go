@@ -41,7 +41,9 @@ func newEngine(t testing.TB, c *defendertest.Cloud, cfg defender.Config) *defend
 	if cfg.ClientSecret == "" {
 		cfg.ClientSecret = defendertest.SandboxClientSecret
 	}
-	cfg.HTTPClient = c.Client()
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = c.Client()
+	}
 	if cfg.Retry == (defender.RetryPolicy{}) {
 		cfg.Retry = defender.RetryPolicy{Attempts: 4, BaseDelay: 20 * time.Millisecond, Budget: 3 * time.Second, PerRequest: 2500 * time.Millisecond}
 	}

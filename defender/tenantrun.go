@@ -14,6 +14,8 @@ import (
 type tenantRun struct {
 	e        *Engine
 	g        getter
+	tok      *tokens
+	tenant   string
 	cloud    Cloud
 	target   Target
 	info     *TenantInfo
@@ -40,7 +42,7 @@ var dataChecks = []struct {
 // start together, so the critical path is the slowest of them plus the
 // slowest data call, not the sum of every call.
 func (e *Engine) validateTenant(ctx context.Context, tok *tokens, t Target) TenantResult {
-	r := &tenantRun{e: e, g: e.g, cloud: e.cfg.Cloud, target: t,
+	r := &tenantRun{e: e, g: e.g, tok: tok, cloud: e.cfg.Cloud, target: t,
 		results: map[CheckID]CheckResult{}, started: map[CheckID]time.Time{}}
 	e.emit(Event{Kind: TenantStarted, TenantID: t.TenantID})
 	tenant, err := ParseTenant(t.TenantID)
@@ -50,6 +52,7 @@ func (e *Engine) validateTenant(ctx context.Context, tok *tokens, t Target) Tena
 		r.skipRest("skipped: the tenant ID is not valid")
 		return r.result()
 	}
+	r.tenant = tenant
 	r.begin(CheckTenant)
 	r.begin(CheckToken)
 	var defErr, graphErr, discErr error
@@ -116,6 +119,34 @@ func (r *tenantRun) runAfterTokens(ctx context.Context, defErr, graphErr error) 
 		return nil
 	})
 	parallel(ctx, jobs...)
+}
+
+// bearer hands out the tenant's token for resource, re-acquiring it once it
+// goes stale (MSAL's cache then asks Entra ID for a new one).
+func (r *tenantRun) bearer(resource string) bearer {
+	return func(ctx context.Context) (string, error) {
+		r.mu.Lock()
+		cur := r.defender
+		if resource == ResourceGraph {
+			cur = r.graph
+		}
+		r.mu.Unlock()
+		if cur != nil && !cur.stale(time.Now()) {
+			return cur.Value, nil
+		}
+		t, err := r.tok.get(ctx, r.tenant, resource)
+		if err != nil {
+			return "", err
+		}
+		r.mu.Lock()
+		if resource == ResourceGraph {
+			r.graph = &t
+		} else {
+			r.defender = &t
+		}
+		r.mu.Unlock()
+		return t.Value, nil
+	}
 }
 
 func tokenOutcome(t *Token, err error) outcome {
