@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/paratira/mdeconnect/defender"
+	"github.com/paratira/mdeconnect/defender/defendertest"
 )
 
 // benchLatency is what the fake cloud adds to every reply: Microsoft's
@@ -32,8 +33,8 @@ func processEngine(b *testing.B, p *defender.FakeCloudProcess, parallel int) *de
 	if cloud, err = cloud.Overrides(p.LoginURL, p.APIURL, p.GraphURL); err != nil {
 		b.Fatal(err)
 	}
-	e, err := defender.New(defender.Config{Cloud: cloud, ClientID: defender.ParatiraClientID,
-		ClientSecret: fakeSecret, Parallel: parallel, HTTPClient: p.Client(parallel)})
+	e, err := defender.New(defender.Config{Cloud: cloud, ClientID: defendertest.SandboxClientID,
+		ClientSecret: defendertest.SandboxClientSecret, Parallel: parallel, HTTPClient: p.Client(parallel)})
 	if err != nil {
 		b.Fatal(err)
 	}
