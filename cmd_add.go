@@ -31,7 +31,7 @@ type addOptions struct {
 func newAddCmd(a *app) *cobra.Command {
 	o := &addOptions{}
 	cmd := &cobra.Command{
-		Use:   "add --name NAME --tenant TENANT=CUSTOMER ... --client-secret-stdin",
+		Use:   "add",
 		Short: "Add a connector: validate it, then save it (the wizard when run without flags)",
 		Long: "Add a Defender for Endpoint connector without the wizard, for scripts and bulk\n" +
 			"onboarding. The connection is tested first and the connector saved only when no\n" +

@@ -24,7 +24,7 @@ type testOptions struct {
 func newTestCmd(a *app) *cobra.Command {
 	o := &testOptions{}
 	cmd := &cobra.Command{
-		Use:   "test [NAME | --all | --tenant TENANT[=CUSTOMER] ... --client-secret-stdin]",
+		Use:   "test [NAME]",
 		Short: "Test the connection: validate every API and data permission for each tenant",
 		Long: "Test the connection the way Paratira does: the tenant exists, Paratira's app gets an\n" +
 			"app-only token, the token carries every required role, and each data source answers:\n" +
