@@ -65,6 +65,7 @@ func newRootCmd(a *app) *cobra.Command {
 	root.SetOut(a.out)
 	root.SetErr(a.errOut)
 	addWizard(root, a)
+	addDebugFlag(root, a)
 	root.AddCommand(
 		newTestCmd(a),
 		newAddCmd(a),
@@ -75,6 +76,8 @@ func newRootCmd(a *app) *cobra.Command {
 		newStoreCmd(a),
 		newConsentURLCmd(a),
 		newTenantCmd(a),
+		newReportCmd(a),
+		newSandboxCmd(a),
 	)
 	return root
 }

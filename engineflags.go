@@ -35,7 +35,7 @@ func (a *app) newEngine(cloud defender.Cloud, clientID, secret string, parallel 
 		return nil, usagef("--parallel %d is out of range: use 1 to 500", parallel)
 	}
 	e, err := defender.New(defender.Config{Cloud: cloud, ClientID: clientID, ClientSecret: secret,
-		HTTPClient: a.httpClient, Parallel: parallel, OnEvent: onEvent})
+		HTTPClient: a.traceClient(a.httpClient, secret), Parallel: parallel, OnEvent: onEvent})
 	if err != nil {
 		return nil, usageError{err.Error()}
 	}
