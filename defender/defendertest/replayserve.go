@@ -108,7 +108,11 @@ func (r *Replay) tokenBody(req *http.Request, body string) string {
 		return body
 	}
 	tenant := strings.ToLower(strings.Split(strings.Trim(req.URL.Path, "/"), "/")[0])
-	resource, _ := parseScope(req.PostForm.Get("scope"))
+	// Sovereign clouds have other scopes than parseScope knows: Graph's name it.
+	resource := resourceDefender
+	if strings.Contains(strings.ToLower(req.PostForm.Get("scope")), "graph") {
+		resource = resourceGraph
+	}
 	tok, err := r.signer.sign(r.claimsFor(tenant, resource, req.PostForm.Get("scope")))
 	if err != nil {
 		return body
