@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"charm.land/huh/v2"
 	"github.com/charmbracelet/colorprofile"
@@ -112,6 +113,9 @@ func (a *app) sandboxSetup(o *wizardOptions, wo wizard.Options) (wizard.Options,
 	}
 	wo.Cloud, wo.CloudName, wo.HTTPClient = sb.cloud, "global", sb.client
 	wo.Browser = sandboxBrowser{client: sb.client, scenario: sc.Name}
+	// A fresh consent reaches the fake's tokens within seconds, and a role
+	// that was never granted never comes: show both without a long wait.
+	wo.ConsentFirstDelay, wo.ConsentWait = time.Second, time.Minute
 	wo.Sandbox = &wizard.Sandbox{Scenario: sc.Name, Domain: sc.Domain, ClientSecret: defendertest.SandboxClientSecret, Dir: sb.dir, Temporary: sb.temp}
 	return wo, sb.close, nil
 }

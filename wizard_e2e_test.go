@@ -201,3 +201,44 @@ func TestWizardE2ESandboxInvalidSecret(t *testing.T) {
 		t.Errorf("a cancelled wizard wrote the store: %v", err)
 	}
 }
+
+func TestWizardE2ESandboxConsentPropagates(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	tm := startTerm(t, bin, []string{"MDECONNECT_CONFIG_DIR=" + dir}, "--sandbox", "--scenario", "consent-propagating")
+	tm.waitFor("Add a new connector")
+	tm.send(keyEnter)
+	tm.waitFor("By technology")
+	tm.send(keyEnter, keyEnter)
+	tm.waitFor("Waiting for the consent result")
+	tm.send(keyEnter)
+	tm.waitFor("Consent granted")
+	tm.send(keyEnter)
+	tm.waitFor("Filled in from the consent result")
+	tm.send(keyEnter)
+	tm.waitFor("Enter the details")
+	tm.send(keyTab, keyTab, keyTab, keyTab, "Contoso", keyEnter, keyEnter)
+	// The fake's first tokens carry no roles: the wizard waits, then passes.
+	tm.waitFor("Waiting for consent to propagate: no roles in the tokens yet")
+	tm.waitFor("w stop waiting")
+	tm.waitFor("8 passed, 0 warnings, 0 failed, 0 skipped")
+	tm.waitFor("Press enter to review the summary")
+	tm.send(keyEnter)
+	tm.waitFor("Press enter to Finish")
+	tm.send(keyEnter)
+	tm.waitFor("mdeconnect test")
+	tm.send(keyEnter)
+	if code := tm.exitCode(); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, tm.screen())
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "connectors.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(raw, []byte(`"ok": true`)) {
+		t.Errorf("the saved validation did not pass:\n%s", raw)
+	}
+}

@@ -98,7 +98,7 @@ func (m *Model) updateAsync(msg tea.Msg) (tea.Cmd, bool) {
 		return m.updateConsentAsync(msg), true
 	case resolvedMsg:
 		return m.onResolved(msg), true
-	case checkMsg, runDoneMsg:
+	case checkMsg, runDoneMsg, waitingMsg:
 		return m.updateTestAsync(msg), true
 	case savedMsg:
 		return m.onSaved(msg), true
@@ -151,7 +151,7 @@ func (m *Model) render() string {
 		help = truncate(m.st.dim.Render(m.helpLine()), w)
 	}
 	bodyH := max(m.height-lipgloss.Height(header)-lipgloss.Height(help)-2, 1)
-	body := clipLines(wrap(m.stepView(w), w), bodyH)
+	body := clipLines(wrap(m.stepView(w, bodyH), w), bodyH)
 	return header + "\n\n" + body + "\n" + strings.Repeat("\n", max(bodyH-lipgloss.Height(body), 0)) + help
 }
 
@@ -170,7 +170,9 @@ func (m *Model) headerView(w int) string {
 	return left + strings.Repeat(" ", w-lipgloss.Width(left)-lipgloss.Width(right)) + right
 }
 
-func (m *Model) stepView(w int) string {
+// stepView draws the current step in w columns; a step that keeps its
+// own bottom lines in view fits in h.
+func (m *Model) stepView(w, h int) string {
 	var s string
 	switch m.step {
 	case StepConnectors:
@@ -184,7 +186,7 @@ func (m *Model) stepView(w int) string {
 	case StepDetails:
 		s = m.viewDetails(w)
 	case StepTest:
-		s = m.viewTest(w)
+		s = m.viewTest(w, h)
 	case StepSummary:
 		s = m.viewSummary(w)
 	}

@@ -81,3 +81,41 @@ func hang(text string, pad, width int) string {
 	ind := strings.Repeat(" ", pad)
 	return ind + strings.ReplaceAll(wrap(text, width-pad), "\n", "\n"+ind)
 }
+
+// hangAfter puts as many words of text as fit after first, and wraps the
+// rest below it indented by pad.
+func hangAfter(first, text string, pad, width int) string {
+	words := strings.Fields(text)
+	room := width - ansi.StringWidth(first)
+	n, used := 0, 0
+	for ; n < len(words); n++ {
+		ww := ansi.StringWidth(words[n])
+		if n > 0 {
+			ww++
+		}
+		if used+ww > room {
+			break
+		}
+		used += ww
+	}
+	if n == 0 && len(words) > 0 {
+		if room >= 20 { // one long word (a URL): break it on the line
+			return first + strings.TrimLeft(hang(text, pad, width), " ")
+		}
+		return strings.TrimRight(first, " ") + "\n" + hang(text, pad, width)
+	}
+	out := first + strings.Join(words[:n], " ")
+	if n < len(words) {
+		out += "\n" + hang(strings.Join(words[n:], " "), pad, width)
+	}
+	return out
+}
+
+// lines styles each line of s alone, so no line is padded to the longest.
+func lines(st lipgloss.Style, s string) string {
+	ls := strings.Split(s, "\n")
+	for i, l := range ls {
+		ls[i] = st.Render(l)
+	}
+	return strings.Join(ls, "\n")
+}

@@ -22,6 +22,10 @@ type testState struct {
 	key         [32]byte
 	err         error
 	row, offset int
+	// wait is set while re-testing a fresh consent until it propagates;
+	// waitOver says this draft's wait has run, so retries do not wait again.
+	wait     *waitState
+	waitOver bool
 }
 
 // tenantRow is one tenant's progress and result.
@@ -45,12 +49,30 @@ type (
 	}
 )
 
+// cancel stops the run in flight. What it had not finished is dropped: a
+// tenant with an earlier complete result shows that one, so a stopped wait
+// shows the results as they are.
 func (t *testState) cancel() {
 	if t.stop != nil {
 		t.stop()
 		t.stop = nil
+		t.run++ // whatever the stopped run still sends is ignored
+		for _, i := range t.indices {
+			if r := &t.tenants[i]; r.result != nil {
+				r.keep(*r.result)
+			}
+		}
 	}
-	t.running = false
+	t.running, t.wait = false, nil
+}
+
+// keep makes tr the row's result, its checks included.
+func (r *tenantRow) keep(tr defender.TenantResult) {
+	r.result, r.done, r.active = &tr, true, map[defender.CheckID]bool{}
+	r.checks = make(map[defender.CheckID]defender.CheckResult, len(tr.Checks))
+	for _, c := range tr.Checks {
+		r.checks[c.ID] = c
+	}
 }
 
 func draftKey(d Draft) [32]byte {
@@ -62,7 +84,7 @@ func (m *Model) enterTest() tea.Cmd {
 	if k := draftKey(m.draft); k == t.key && len(t.tenants) > 0 && !t.hasUnfinished() {
 		return nil // back from the summary: the results still hold
 	}
-	t.key = draftKey(m.draft)
+	t.key, t.waitOver = draftKey(m.draft), false
 	t.tenants = make([]tenantRow, len(m.draft.Mappings))
 	all := make([]int, len(m.draft.Mappings))
 	for i, tg := range m.draft.targets() {
@@ -82,9 +104,29 @@ func (t *testState) hasUnfinished() bool {
 	return false
 }
 
-// startRun validates the tenants at rows; events come back through a channel
-// that waitRun reads, one message per command.
+// startRun validates the tenants at rows afresh.
 func (m *Model) startRun(rows []int) tea.Cmd {
+	t := &m.test
+	t.cancel()
+	for _, r := range rows {
+		t.tenants[r] = tenantRow{target: t.tenants[r].target, checks: map[defender.CheckID]defender.CheckResult{}, active: map[defender.CheckID]bool{}}
+	}
+	return m.launch(rows, func(ctx context.Context, targets []defender.Target, newEngine func() (*defender.Engine, error), _ func(defender.Waiting)) (defender.Result, error) {
+		eng, err := newEngine()
+		if err != nil {
+			return defender.Result{}, err
+		}
+		return eng.Validate(ctx, targets)
+	})
+}
+
+// runWork is what a run does with its targets; newEngine makes an engine
+// whose progress events reach the model, onWait reports a consent wait.
+type runWork func(ctx context.Context, targets []defender.Target, newEngine func() (*defender.Engine, error), onWait func(defender.Waiting)) (defender.Result, error)
+
+// launch starts work on the tenants at rows in a goroutine; its events come
+// back through a channel that waitRun reads, one message per command.
+func (m *Model) launch(rows []int, work runWork) tea.Cmd {
 	t := &m.test
 	t.cancel()
 	t.run++
@@ -92,7 +134,6 @@ func (m *Model) startRun(rows []int) tea.Cmd {
 	run := t.run
 	targets := make([]defender.Target, len(rows))
 	for i, r := range rows {
-		t.tenants[r] = tenantRow{target: t.tenants[r].target, checks: map[defender.CheckID]defender.CheckResult{}, active: map[defender.CheckID]bool{}}
 		targets[i] = t.tenants[r].target
 	}
 	t.indices = rows
@@ -104,17 +145,18 @@ func (m *Model) startRun(rows []int) tea.Cmd {
 		case <-ctx.Done():
 		}
 	}
-	eng, err := defender.New(defender.Config{Cloud: m.opts.Cloud, ClientID: m.draft.ClientID, ClientSecret: m.draft.Secret,
+	cfg := defender.Config{Cloud: m.opts.Cloud, ClientID: m.draft.ClientID, ClientSecret: m.draft.Secret,
 		HTTPClient: m.opts.HTTPClient, Parallel: m.opts.Parallel,
-		OnEvent: func(ev defender.Event) { send(checkMsg{run, ev}) }})
-	if err != nil {
+		OnEvent: func(ev defender.Event) { send(checkMsg{run, ev}) }}
+	newEngine := func() (*defender.Engine, error) { return defender.New(cfg) }
+	if _, err := newEngine(); err != nil {
 		cancel()
 		t.err = err
 		return nil
 	}
 	t.stop, t.running, t.ch = cancel, true, ch
 	go func() {
-		res, err := eng.Validate(ctx, targets)
+		res, err := work(ctx, targets, newEngine, func(w defender.Waiting) { send(waitingMsg{run, w}) })
 		send(runDoneMsg{run, res, err})
 		close(ch)
 	}()
@@ -140,22 +182,28 @@ func (m *Model) updateTestAsync(msg tea.Msg) tea.Cmd {
 		}
 		m.takeEvent(msg.ev)
 		return waitRun(t.ch)
+	case waitingMsg:
+		if msg.run != t.run {
+			return nil
+		}
+		m.onWaiting(msg.w)
+		return waitRun(t.ch)
 	case runDoneMsg:
 		if msg.run != t.run {
 			return nil
 		}
-		t.running, t.stop = false, nil
+		waited := t.wait != nil
+		t.running, t.stop, t.wait = false, nil, nil
 		if msg.err != nil && len(msg.res.Tenants) == 0 {
 			t.err = msg.err
 		}
 		for i, tr := range msg.res.Tenants {
 			if i < len(t.indices) && tr.TenantID != "" {
-				row := &t.tenants[t.indices[i]]
-				row.result, row.done = &tr, true
-				for _, c := range tr.Checks {
-					row.checks[c.ID] = c
-				}
+				t.tenants[t.indices[i]].keep(tr)
 			}
+		}
+		if !waited && t.err == nil {
+			return m.waitForConsent()
 		}
 	}
 	return nil
@@ -168,6 +216,9 @@ func (m *Model) takeEvent(ev defender.Event) {
 		row := &t.tenants[i]
 		if row.target.TenantID != ev.TenantID {
 			continue
+		}
+		if row.active == nil {
+			row.active = map[defender.CheckID]bool{}
 		}
 		switch ev.Kind {
 		case defender.CheckStarted:
@@ -198,10 +249,7 @@ func (m *Model) storeResult(res defender.Result) {
 	t := &m.test
 	t.tenants = make([]tenantRow, len(res.Tenants))
 	for i, tr := range res.Tenants {
-		row := tenantRow{target: defender.Target{TenantID: tr.TenantID, Customer: tr.Customer}, checks: map[defender.CheckID]defender.CheckResult{}, done: true, result: &tr}
-		for _, c := range tr.Checks {
-			row.checks[c.ID] = c
-		}
-		t.tenants[i] = row
+		t.tenants[i] = tenantRow{target: defender.Target{TenantID: tr.TenantID, Customer: tr.Customer}}
+		t.tenants[i].keep(tr)
 	}
 }

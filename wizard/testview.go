@@ -22,6 +22,8 @@ func (m *Model) updateTest(msg tea.Msg) tea.Cmd {
 		t.row = max(t.row-1, 0)
 	case "down", "j":
 		t.row = min(t.row+1, max(len(t.tenants)-1, 0))
+	case "w":
+		m.stopWaiting()
 	case "r":
 		if !t.running && len(t.failedRows()) > 0 {
 			return m.startRun(t.failedRows())
@@ -51,6 +53,8 @@ func (m *Model) updateTest(msg tea.Msg) tea.Cmd {
 func (m *Model) testKeys() []string {
 	t := m.test
 	switch {
+	case t.wait != nil:
+		return []string{"w stop waiting", "esc back to details"}
 	case t.running:
 		return []string{"esc stop and go back to details"}
 	case len(t.failedRows()) > 0:
@@ -59,30 +63,34 @@ func (m *Model) testKeys() []string {
 	return []string{"enter next", "r retry", "esc back to details"}
 }
 
-func (m *Model) viewTest(w int) string {
+// viewTest fits in h lines: the checks are clipped, never the verdict.
+func (m *Model) viewTest(w, h int) string {
 	t := m.test
-	var b strings.Builder
-	b.WriteString(m.st.title.Render("Test connection") + m.st.dim.Render(" · validating the APIs and data permissions") + "\n\n")
+	head := m.st.title.Render("Test connection") + m.st.dim.Render(" · validating the APIs and data permissions") + "\n\n"
 	if t.err != nil {
-		b.WriteString(m.st.fail.Render("✗ ") + t.err.Error() + "\n")
-		return b.String()
+		return head + m.st.fail.Render("✗ ") + t.err.Error()
 	}
+	var body string
 	if len(t.tenants) == 1 {
-		b.WriteString(m.tenantChecks(t.tenants[0], w, true))
+		body = m.tenantChecks(t.tenants[0], w, true)
 	} else {
-		b.WriteString(m.tenantTable(w))
+		body = m.tenantTable(w)
 		if t.row < len(t.tenants) {
-			b.WriteString("\n" + m.tenantChecks(t.tenants[t.row], w, false))
+			body += "\n" + m.tenantChecks(t.tenants[t.row], w, false)
 		}
 	}
-	b.WriteString("\n" + m.testVerdict())
-	return b.String()
+	verdict := m.testVerdict(w)
+	room := h - strings.Count(head, "\n") - strings.Count(verdict, "\n") - 2
+	return head + clipLines(strings.TrimRight(body, "\n"), max(room, 1)) + "\n\n" + verdict
 }
 
-// tenantChecks lists a tenant's checks; all shows passing ones too.
+// tenantChecks lists a tenant's checks; all shows passing ones too. A failed
+// or warned check's message is wrapped, never cut: it is what the user needs.
 func (m *Model) tenantChecks(r tenantRow, w int, all bool) string {
 	var b strings.Builder
 	b.WriteString(m.st.bold.Render("Tenant "+r.target.TenantID) + m.st.dim.Render(" ("+r.target.Customer+")") + "\n")
+	_, waiting := m.waitingFor(r)
+	shown := map[string]bool{}
 	for _, id := range defender.CheckIDs() {
 		c, done := r.checks[id]
 		if !all && (!done || c.Status == defender.Pass || c.Status == defender.Skip) {
@@ -90,18 +98,34 @@ func (m *Model) tenantChecks(r tenantRow, w int, all bool) string {
 		}
 		mark := m.st.dim.Render("·")
 		switch {
-		case done:
-			mark = m.st.mark(c.Status)
 		case r.active[id]:
 			mark = m.spin.View()
+		case done:
+			mark = m.st.mark(c.Status)
 		}
-		line := fmt.Sprintf("%s %-29s %s", mark, id.Title(), m.checkText(c))
-		b.WriteString(truncate(line, w) + "\n")
-		if done && (c.Status == defender.Fail || c.Status == defender.Warn) && c.Remedy != "" {
-			b.WriteString(m.st.dim.Render(hang("→ "+c.Remedy, 4, w)) + "\n")
+		line := fmt.Sprintf("%s %-29s ", mark, id.Title())
+		// While the consent wait runs, its status line says what is missing.
+		if waiting || !done || (c.Status != defender.Fail && c.Status != defender.Warn) {
+			b.WriteString(truncate(strings.TrimRight(line+m.checkText(c), " "), w) + "\n")
+			continue
+		}
+		b.WriteString(hangAfter(line, m.checkText(c), 4, w) + "\n")
+		// The wait says what the remedy would; a remedy shared by checks is said once.
+		if c.Remedy != "" && !waiting && !shown[c.Remedy] {
+			shown[c.Remedy] = true
+			b.WriteString(lines(m.st.dim, hang("→ "+c.Remedy, 4, w)) + "\n")
 		}
 	}
 	return b.String()
+}
+
+// waitingFor says what the consent wait still misses for row r.
+func (m *Model) waitingFor(r tenantRow) (string, bool) {
+	if m.test.wait == nil {
+		return "", false
+	}
+	why, ok := m.test.wait.missing[r.target.TenantID]
+	return why, ok
 }
 
 func (m *Model) checkText(c defender.CheckResult) string {
@@ -114,7 +138,7 @@ func (m *Model) checkText(c defender.CheckResult) string {
 func (m *Model) tenantTable(w int) string {
 	t := m.test
 	var b strings.Builder
-	b.WriteString(m.st.dim.Render(fmt.Sprintf("    %-36s %-16s %s", "TENANT", "CUSTOMER", "RESULT")) + "\n")
+	b.WriteString(m.st.dim.Render(truncate(fmt.Sprintf("    %-36s %-16s %s", "TENANT", "CUSTOMER", "RESULT"), w)) + "\n")
 	end := min(t.offset+testTableRows, len(t.tenants))
 	for i := t.offset; i < end; i++ {
 		r := t.tenants[i]
@@ -162,7 +186,7 @@ func compact(s []string) []string {
 }
 
 // testVerdict is the totals line and what to do next.
-func (m *Model) testVerdict() string {
+func (m *Model) testVerdict(w int) string {
 	t := m.test
 	n := map[defender.Status]int{}
 	for _, r := range t.tenants {
@@ -172,6 +196,8 @@ func (m *Model) testVerdict() string {
 	}
 	totals := fmt.Sprintf("%d tenant(s): %d passed, %d warnings, %d failed, %d skipped", len(t.tenants), n[defender.Pass], n[defender.Warn], n[defender.Fail], n[defender.Skip])
 	switch {
+	case t.wait != nil:
+		return m.waitView(w)
 	case t.running || t.hasUnfinished():
 		return m.spin.View() + " Testing… " + m.st.dim.Render(totals)
 	case len(t.failedRows()) > 0:

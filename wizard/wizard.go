@@ -59,6 +59,11 @@ type Options struct {
 	// Hyperlinks turns on OSC 8 links for terminals that support them.
 	Hyperlinks bool
 	Parallel   int
+	// ConsentWait bounds how long the test re-tests a tenant whose consent,
+	// granted in this session, has not reached its tokens yet (default 10
+	// minutes); ConsentFirstDelay is the first pause between tries (default
+	// 10 seconds), doubled each try up to 30 seconds.
+	ConsentWait, ConsentFirstDelay time.Duration
 	// NewState makes the consent state; default defender.NewState.
 	NewState func() string
 	Now      func() time.Time
@@ -76,6 +81,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.ConsentWait <= 0 {
+		o.ConsentWait = 10 * time.Minute
+	}
+	if o.ConsentFirstDelay <= 0 {
+		o.ConsentFirstDelay = 10 * time.Second
 	}
 	if o.Parallel <= 0 {
 		o.Parallel = defender.DefaultParallel

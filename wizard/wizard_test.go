@@ -276,6 +276,15 @@ var goldenSteps = []struct {
 	{"6-test-running", func(m *Model) { toTest(m) }},
 	{"6-test-failed", func(m *Model) { toTest(m); finish(m, false) }},
 	{"6-test-passed", func(m *Model) { toTest(m); finish(m, true) }},
+	{"6-test-waiting", func(m *Model) {
+		toTest(m)
+		m.Update(runDoneMsg{run: m.test.run, res: defender.Result{Tenants: []defender.TenantResult{rolesLag(tenantA)}}})
+	}},
+	{"6-test-missing-role", func(m *Model) {
+		toTest(m)
+		m.Update(runDoneMsg{run: m.test.run, res: defender.Result{Tenants: []defender.TenantResult{rolesLag(tenantA)}}})
+		send(m, "w")
+	}},
 	{"7-summary", func(m *Model) { toTest(m); finish(m, true); send(m, "tab", "tab", "enter") }},
 	{"7-saved", func(m *Model) {
 		toTest(m)
