@@ -137,6 +137,13 @@ func (a *app) reportSaved(cmd *cobra.Command, o *reportOptions, name string) (*s
 			return nil, usagef("connector %q has no recorded test: drop --last to test it now", c.Name)
 		}
 		rep.addRecorded(*c.LastValidation)
+		for i, t := range rep.Tenants {
+			for _, m := range c.Mappings {
+				if strings.EqualFold(m.TenantID, t.TenantID) {
+					rep.Tenants[i].Customer = m.CustomerName
+				}
+			}
+		}
 		rep.finish(&defender.Redactor{})
 		return rep, nil
 	}

@@ -51,7 +51,7 @@ func recordingOf(rep *supportReport) defendertest.Recording {
 	rec := defendertest.Recording{Bases: []string{rep.Cloud.LoginURL, rep.Cloud.APIURL, rep.Cloud.GraphURL},
 		Claims: map[string]map[string]defendertest.TokenClaims{}}
 	for _, ex := range rep.Trace {
-		rec.Exchanges = append(rec.Exchanges, defendertest.RecordedExchange{Tenant: ex.Tenant, Method: ex.Method, URL: ex.URL,
+		rec.Exchanges = append(rec.Exchanges, defendertest.RecordedExchange{Tenant: ex.Tenant, Method: ex.Method, URL: ex.URL, RequestBody: ex.RequestBody,
 			Status: ex.Status, Header: ex.ResponseHeaders, Body: ex.ResponseBody, Error: ex.Error})
 	}
 	for _, t := range rep.Tenants {
@@ -91,6 +91,9 @@ func replayNote(rep *supportReport, path string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Replaying %d exchanges of %s (mdeconnect %s, %s, cloud %s).\nTenants:", len(rep.Trace), path,
 		rep.Tool.Version, rep.CreatedAt.Format("2006-01-02 15:04 MST"), rep.Connector.Cloud)
+	if n := truncated(rep); n > 0 {
+		fmt.Fprintf(&b, "\nWarning: %d recorded replies were cut at 2 MB in the report; the checks that read them will differ.", n)
+	}
 	for _, t := range rep.Tenants {
 		fmt.Fprintf(&b, " %s", t.TenantID)
 	}
@@ -105,4 +108,14 @@ func replayNote(rep *supportReport, path string) string {
 		fmt.Fprintf(&b, "\nTest with: %s", strings.Join(flags, " "))
 	}
 	return b.String()
+}
+
+func truncated(rep *supportReport) int {
+	n := 0
+	for _, ex := range rep.Trace {
+		if ex.Truncated {
+			n++
+		}
+	}
+	return n
 }

@@ -35,9 +35,12 @@ type RecordedExchange struct {
 	Tenant string
 	Method string
 	URL    string
-	Status int
-	Header map[string]string
-	Body   string
+	// RequestBody is the (redacted) request body; a token request's scope
+	// in it tells the Defender token from the Graph one.
+	RequestBody string
+	Status      int
+	Header      map[string]string
+	Body        string
 	// Error is the transport error the client met, if any.
 	Error string
 }
@@ -106,7 +109,8 @@ func StartReplay(rec Recording, opts ReplayOptions) (*Replay, error) {
 		if err != nil {
 			continue
 		}
-		k := replayKey(ex.Method, u, ex.Tenant)
+		form, _ := url.ParseQuery(ex.RequestBody)
+		k := replayKey(ex.Method, u, ex.Tenant, form.Get("scope"))
 		r.queues[k] = append(r.queues[k], i)
 	}
 	ln, err := net.Listen("tcp", opts.Addr)
@@ -153,8 +157,9 @@ func (r *Replay) Missed() []string {
 }
 
 // replayKey is what requests are matched on: method, path, the query's
-// non-empty parameters in order, and the bearer token's tenant.
-func replayKey(method string, u *url.URL, tenant string) string {
+// non-empty parameters in order, the bearer token's tenant and the scope of
+// a token request.
+func replayKey(method string, u *url.URL, tenant, scope string) string {
 	q := url.Values{}
 	for k, vs := range u.Query() {
 		for _, v := range vs {
@@ -163,7 +168,7 @@ func replayKey(method string, u *url.URL, tenant string) string {
 			}
 		}
 	}
-	return strings.ToUpper(method) + " " + strings.ToLower(u.EscapedPath()) + "?" + q.Encode() + " " + strings.ToLower(tenant)
+	return strings.ToUpper(method) + " " + strings.ToLower(u.EscapedPath()) + "?" + q.Encode() + " " + strings.ToLower(tenant) + " " + scope
 }
 
 // next takes the recorded exchange for key, repeating the last one.

@@ -18,7 +18,7 @@ func (r *Replay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		req.Body = http.MaxBytesReader(w, req.Body, 64<<10)
 		_ = req.ParseForm()
 	}
-	key := replayKey(req.Method, req.URL, bearerTenant(req))
+	key := replayKey(req.Method, req.URL, bearerTenant(req), req.PostForm.Get("scope"))
 	ex, ok := r.next(key, req.Method+" "+req.URL.Path)
 	switch {
 	case !ok:
