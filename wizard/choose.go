@@ -86,13 +86,13 @@ func (m *Model) viewChoose(w int) string {
 	for i, t := range technologies {
 		radio := radio(m.draft.Technology == t.ID)
 		b.WriteString(m.st.cursor(m.choose.cursor == i) + radio + " " + m.st.bold.Render(t.Name) + "\n")
-		b.WriteString("      " + m.st.dim.Render(truncate(t.Summary, w-6)) + "\n")
+		b.WriteString(lines(m.st.dim, hang(t.Summary, 6, w)) + "\n")
 	}
 	b.WriteString("\n" + m.st.title.Render("Mapping") + "\n")
 	for i, mc := range modeChoices {
 		row := len(technologies) + i
 		b.WriteString(m.st.cursor(m.choose.cursor == row) + radio(m.draft.Mode == mc.mode) + " " + m.st.bold.Render(mc.name) + "\n")
-		b.WriteString("      " + m.st.dim.Render(mc.when) + "\n")
+		b.WriteString(lines(m.st.dim, hang(mc.when, 6, w)) + "\n")
 	}
 	return strings.TrimRight(b.String(), "\n")
 }

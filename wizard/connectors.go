@@ -77,9 +77,11 @@ func (m *Model) viewConnectors(w int) string {
 	case len(c.list) == 0:
 		b.WriteString(m.st.dim.Render("No connectors saved yet.") + "\n")
 	default:
-		b.WriteString(m.st.dim.Render(fmt.Sprintf("  %-32s %-8s %s", "NAME", "TENANTS", "LAST TEST")) + "\n")
+		// The name gives way first: the last test's date is what tells them apart.
+		nw := min(32, max(w-37, 10))
+		b.WriteString(m.st.dim.Render(fmt.Sprintf("  %-*s %-8s %s", nw, "NAME", "TENANTS", "LAST TEST")) + "\n")
 		for i, con := range c.list {
-			line := fmt.Sprintf("%-32s %-8d %s", truncate(con.Name, 32), len(con.Mappings), m.lastTest(con))
+			line := fmt.Sprintf("%-*s %-8d %s", nw, truncate(con.Name, nw), len(con.Mappings), m.lastTest(con))
 			b.WriteString(m.st.cursor(c.cursor == i+1) + truncate(line, w-2) + "\n")
 		}
 	}

@@ -6,6 +6,7 @@ import (
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/paratira/mdeconnect/defender"
 )
 
@@ -192,46 +193,55 @@ func (m *Model) consentKeys() []string {
 	return []string{"enter open in browser", "c copy link", "p paste redirected address", "s skip", "esc back"}
 }
 
-func (m *Model) viewConsent(w int) string {
+// viewConsent fits in h lines. The link and the result come first: when
+// the window is short the explanation gets shorter, never the link.
+func (m *Model) viewConsent(w, h int) string {
 	c := m.consent
-	var b strings.Builder
-	b.WriteString(m.st.title.Render("Grant admin consent to Paratira") + "\n")
-	b.WriteString("Sign in with a " + m.st.bold.Render("Global Administrator, Cloud Application Administrator or Application Administrator") +
-		" account of the tenant and click Accept. All permissions granted are read-only.\n\n")
-	link := "Consent link"
+	title := m.st.title.Render("Grant admin consent to Paratira")
+	intro := "Sign in with a " + m.st.bold.Render("Global Administrator, Cloud Application Administrator or Application Administrator") +
+		" account of the tenant and click Accept. All permissions granted are read-only."
+	label := "Consent link"
 	if m.opts.Hyperlinks {
-		link = m.st.link.Hyperlink(c.url).Render("Open the consent page")
+		label = m.st.link.Hyperlink(c.url).Render("Open the consent page")
 	}
-	b.WriteString(link + " (send it to the customer's admin if that is not you):\n")
-	b.WriteString(c.url + "\n\n")
-	b.WriteString(m.consentStatus(w))
+	label += " (send it to the customer's admin if that is not you):"
+	tail := m.consentStatus(w)
 	if c.pasting {
-		b.WriteString("\n\nPaste the address the browser shows after Accept:\n" + c.paste.View())
+		tail += "\n\nPaste the address the browser shows after Accept:\n" + c.paste.View()
 	}
-	return b.String()
+	parts := []string{title, intro, "", label, c.url, "", tail}
+	fits := func() bool { return lipgloss.Height(wrap(strings.Join(parts, "\n"), w)) <= h }
+	if !fits() {
+		parts[1] = "An admin of the tenant must click Accept (read-only permissions)."
+		parts[3] = "Consent link:"
+	}
+	if !fits() {
+		parts = []string{title, parts[1], parts[3], c.url, tail}
+	}
+	return strings.TrimRight(strings.Join(parts, "\n"), "\n")
 }
 
-func (m *Model) consentStatus(int) string {
+func (m *Model) consentStatus(w int) string {
 	c := m.consent
 	switch {
 	case c.result != nil && c.result.Granted:
-		s := m.st.pass.Render("✓ Consent granted")
+		s := "Consent granted"
 		if c.result.TenantID != "" {
 			s += " for tenant " + c.result.TenantID
 		}
-		return s + ". Press enter to continue."
+		return hangAfter(m.st.pass.Render("✓")+" ", s+". Press enter to continue.", 2, w)
 	case c.result != nil:
 		p := c.result.Problem
 		if p == "" {
-			return m.st.fail.Render("✗ Consent failed") + ": " + c.result.Error + " " + c.result.Description
+			return hangAfter(m.st.fail.Render("✗ Consent failed:")+" ", c.result.Error+" "+c.result.Description, 2, w)
 		}
-		return m.st.fail.Render("✗ "+p.Title()) + ": " + c.result.Description + "\n" + hang(p.Remedy(), 2, m.width)
+		return hangAfter(m.st.fail.Render("✗ "+p.Title()+":")+" ", c.result.Description, 2, w) + "\n" + hang(p.Remedy(), 2, w)
 	case c.err != nil:
-		return m.st.fail.Render("✗ ") + c.err.Error()
+		return hangAfter(m.st.fail.Render("✗")+" ", c.err.Error(), 2, w)
 	case c.listenErr != nil:
-		return m.st.warn.Render("! ") + c.listenErr.Error()
+		return hangAfter(m.st.warn.Render("!")+" ", c.listenErr.Error(), 2, w)
 	case c.listener != nil:
-		return m.spin.View() + " Waiting for the consent result on " + m.opts.RedirectURI + " … (or press s to go on without it)"
+		return hangAfter(m.spin.View()+" ", "Waiting for the consent result on "+m.opts.RedirectURI+" … (or press s to go on without it)", 2, w)
 	}
 	return ""
 }

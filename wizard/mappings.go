@@ -149,9 +149,9 @@ func (m *Model) viewDetails(w int) string {
 	}
 	switch {
 	case secretLooksLikeID(m.draft.Secret):
-		b.WriteString(m.st.warn.Render("  ! This looks like the secret's ID (a GUID), not its value: paste the value.") + "\n")
+		b.WriteString(lines(m.st.warn, hangAfter("  ! ", "This looks like the secret's ID (a GUID), not its value: paste the value.", 4, w)) + "\n")
 	case m.opts.Sandbox != nil && m.draft.Secret == m.opts.Sandbox.ClientSecret:
-		b.WriteString(m.st.dim.Render("    Prefilled with the sandbox's own client secret.") + "\n")
+		b.WriteString(lines(m.st.dim, hang("Prefilled with the sandbox's own client secret.", 4, w)) + "\n")
 	}
 	b.WriteString("\n" + m.st.title.Render("Mapping") + m.st.dim.Render(" · "+m.modeName()) + "\n")
 	b.WriteString(m.st.cursor(d.focus == fTenant) + d.tenant.View() + "\n" + m.st.cursor(d.focus == fCustomer) + d.cust.View() + "\n")
@@ -167,7 +167,7 @@ func (m *Model) viewDetails(w int) string {
 	}
 	b.WriteString("\n" + button)
 	if d.err != nil {
-		b.WriteString("\n" + m.st.fail.Render("✗ ") + d.err.Error())
+		b.WriteString("\n" + hangAfter(m.st.fail.Render("✗ "), d.err.Error(), 2, w))
 	}
 	return b.String()
 }
@@ -185,11 +185,11 @@ func (m *Model) mappingsView(w int) string {
 	d := m.details
 	maps := m.draft.Mappings
 	if len(maps) == 0 {
-		return m.st.dim.Render("    No mapping yet: type the tenant and customer, then enter to add.") + "\n"
+		return lines(m.st.dim, hang("No mapping yet: type the tenant and customer, then enter to add.", 4, w)) + "\n"
 	}
 	var b strings.Builder
 	end := min(d.offset+tableRows, len(maps))
-	b.WriteString(m.st.dim.Render(fmt.Sprintf("    %-38s %s  (%d-%d of %d)", "TENANT", "CUSTOMER", d.offset+1, end, len(maps))) + "\n")
+	b.WriteString(m.st.dim.Render(truncate(fmt.Sprintf("    %-38s %s  (%d-%d of %d)", "TENANT", "CUSTOMER", d.offset+1, end, len(maps)), w)) + "\n")
 	for i := d.offset; i < end; i++ {
 		line := truncate(fmt.Sprintf("%-38s %s", maps[i].TenantID, maps[i].Customer), w-2)
 		b.WriteString("  " + m.st.cursor(d.focus == fTable && i == d.row) + line + "\n")

@@ -6,6 +6,7 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // Model is the wizard's root: it owns the step, the draft, and every
@@ -146,7 +147,7 @@ func (m *Model) render() string {
 	}
 	w := max(m.width, 20)
 	header := m.headerView(w)
-	help := wrap(m.st.dim.Render(m.helpLine()), w)
+	help := m.helpView(w)
 	if m.height < 12 {
 		help = truncate(m.st.dim.Render(m.helpLine()), w)
 	}
@@ -173,6 +174,16 @@ func (m *Model) headerView(w int) string {
 // stepView draws the current step in w columns; a step that keeps its
 // own bottom lines in view fits in h.
 func (m *Model) stepView(w, h int) string {
+	notice := ""
+	if m.notice != "" {
+		notice = wrap(m.notice, w)
+		if p := ansi.Strip(m.notice); strings.HasPrefix(p, "! ") || strings.HasPrefix(p, "✓ ") {
+			// A marked notice hangs under its text, not under its mark.
+			notice = strings.ReplaceAll(wrap(m.notice, w-2), "\n", "\n  ")
+		}
+		notice = "\n\n" + notice
+		h -= lipgloss.Height(notice) - 1
+	}
 	var s string
 	switch m.step {
 	case StepConnectors:
@@ -180,7 +191,7 @@ func (m *Model) stepView(w, h int) string {
 	case StepChoose:
 		s = m.viewChoose(w)
 	case StepConsent:
-		s = m.viewConsent(w)
+		s = m.viewConsent(w, h)
 	case StepTenant:
 		s = m.viewTenant(w)
 	case StepDetails:
@@ -190,16 +201,30 @@ func (m *Model) stepView(w, h int) string {
 	case StepSummary:
 		s = m.viewSummary(w)
 	}
-	if m.notice != "" {
-		s += "\n\n" + m.notice
-	}
-	return s
+	return s + notice
 }
 
 func (m *Model) helpLine() string {
 	keys := m.stepKeys()
 	keys = append(keys, "ctrl+c quit")
 	return strings.Join(keys, " · ")
+}
+
+// helpView is the help line, wrapped between keys, never inside one.
+func (m *Model) helpView(w int) string {
+	var out []string
+	line := ""
+	for _, k := range append(m.stepKeys(), "ctrl+c quit") {
+		switch {
+		case line == "":
+			line = k
+		case lipgloss.Width(line+" · "+k) <= w:
+			line += " · " + k
+		default:
+			out, line = append(out, truncate(line, w)), k
+		}
+	}
+	return lines(m.st.dim, strings.Join(append(out, truncate(line, w)), "\n"))
 }
 
 func (m *Model) stepKeys() []string {

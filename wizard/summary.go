@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/paratira/mdeconnect/defender"
 	"github.com/paratira/mdeconnect/store"
 )
@@ -137,7 +138,7 @@ func (m *Model) summaryKeys() []string {
 func (m *Model) viewSummary(w int) string {
 	s := m.summary
 	if s.saved {
-		return m.savedView()
+		return m.savedView(w)
 	}
 	var b strings.Builder
 	b.WriteString(m.st.title.Render("Review the connector") + "\n\n")
@@ -145,7 +146,7 @@ func (m *Model) viewSummary(w int) string {
 		if k != "" {
 			k += ":"
 		}
-		b.WriteString(fmt.Sprintf("  %-15s %s\n", k, v))
+		b.WriteString(hangAfter(fmt.Sprintf("  %-15s ", k), v, 18, w) + "\n")
 	}
 	row("Connector", technologies[0].Name)
 	row("Mapping", m.modeName())
@@ -162,7 +163,7 @@ func (m *Model) viewSummary(w int) string {
 		if i == 0 {
 			label = "Tenants"
 		}
-		row(label, truncate(mp.TenantID+" → "+mp.Customer, w-19))
+		row(label, mp.TenantID+" → "+mp.Customer)
 	}
 	row("Test", m.testSummaryLine())
 	b.WriteString("\n")
@@ -170,7 +171,7 @@ func (m *Model) viewSummary(w int) string {
 	case s.saving:
 		b.WriteString(m.spin.View() + " Saving…")
 	case s.err != nil:
-		b.WriteString(m.st.fail.Render("✗ Not saved: ") + s.err.Error())
+		b.WriteString(hangAfter(m.st.fail.Render("✗ Not saved:")+" ", s.err.Error(), 2, w))
 	default:
 		b.WriteString("Press enter to Finish: the connector is saved and appears in the connectors list.")
 	}
@@ -185,13 +186,22 @@ func (m *Model) testSummaryLine() string {
 	return m.st.fail.Render(fmt.Sprintf("✗ %d tenant(s) failed: saving anyway records the failures", failed))
 }
 
-func (m *Model) savedView() string {
+func (m *Model) savedView(w int) string {
 	r := m.result
 	var b strings.Builder
 	b.WriteString(m.st.pass.Render("✓ Saved connector "+r.Connector.Name) + "\n\n")
-	b.WriteString("  Connectors file: " + r.StorePath + "\n")
-	b.WriteString("  Client secret:   " + r.SecretWhere + "\n\n")
+	b.WriteString(labelled("  Connectors file: ", r.StorePath, w) + "\n")
+	b.WriteString(labelled("  Client secret:   ", r.SecretWhere, w) + "\n\n")
 	b.WriteString("Re-test it later with:\n  " + m.st.bold.Render("mdeconnect test "+shellQuote(r.Connector.Name)) + "\n\n")
 	b.WriteString("Initial data collection will begin automatically.")
 	return b.String()
+}
+
+// labelled is "label value" on one line when it fits; else the value, a
+// path that cannot break at spaces, goes below the label, indented.
+func labelled(label, value string, w int) string {
+	if lipgloss.Width(label+value) <= w {
+		return label + value
+	}
+	return strings.TrimRight(label, " ") + "\n" + hang(value, 4, w)
 }

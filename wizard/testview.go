@@ -79,9 +79,9 @@ func (m *Model) viewTest(w, h int) string {
 			body += "\n" + m.tenantChecks(t.tenants[t.row], w, false)
 		}
 	}
-	verdict := m.testVerdict(w)
+	verdict := wrap(m.testVerdict(w), w)
 	room := h - strings.Count(head, "\n") - strings.Count(verdict, "\n") - 2
-	return head + clipLines(strings.TrimRight(body, "\n"), max(room, 1)) + "\n\n" + verdict
+	return head + clipLines(wrap(strings.TrimRight(body, "\n"), w), max(room, 1)) + "\n\n" + verdict
 }
 
 // tenantChecks lists a tenant's checks; all shows passing ones too. A failed
@@ -138,12 +138,18 @@ func (m *Model) checkText(c defender.CheckResult) string {
 func (m *Model) tenantTable(w int) string {
 	t := m.test
 	var b strings.Builder
-	b.WriteString(m.st.dim.Render(truncate(fmt.Sprintf("    %-36s %-16s %s", "TENANT", "CUSTOMER", "RESULT"), w)) + "\n")
+	// Below 78 columns a tenant shows by its GUID's first characters, so the
+	// result, which says what failed, keeps its room.
+	tw := 36
+	if w < 78 {
+		tw = 13
+	}
+	b.WriteString(m.st.dim.Render(truncate(fmt.Sprintf("    %-*s %-16s %s", tw, "TENANT", "CUSTOMER", "RESULT"), w)) + "\n")
 	end := min(t.offset+testTableRows, len(t.tenants))
 	for i := t.offset; i < end; i++ {
 		r := t.tenants[i]
 		mark, verdict := m.rowVerdict(r)
-		line := fmt.Sprintf("%s %-36s %-16s %s", mark, r.target.TenantID, truncate(r.target.Customer, 16), verdict)
+		line := fmt.Sprintf("%s %-*s %-16s %s", mark, tw, truncate(r.target.TenantID, tw), truncate(r.target.Customer, 16), verdict)
 		b.WriteString(m.st.cursor(i == t.row) + truncate(line, w-2) + "\n")
 	}
 	if len(t.tenants) > testTableRows {

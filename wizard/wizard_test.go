@@ -1,10 +1,12 @@
 package wizard
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/paratira/mdeconnect/defender"
 	"github.com/paratira/mdeconnect/defender/problem"
@@ -285,6 +287,16 @@ var goldenSteps = []struct {
 		m.Update(runDoneMsg{run: m.test.run, res: defender.Result{Tenants: []defender.TenantResult{rolesLag(tenantA)}}})
 		send(m, "w")
 	}},
+	{"6-test-many", func(m *Model) {
+		send(m, "enter", "down", "down", "enter", consentMsg{granted}, "enter")
+		m.tenant.checking, m.tenant.seq = true, 1
+		m.Update(resolvedMsg{seq: 1, info: defender.TenantInfo{TenantID: tenantA}})
+		send(m, "tab", "tab", secret, "tab", "tab", "Contoso", "enter", tenantB, "tab", "Fabrikam", "enter", "ctrl+t")
+		a, b := rolesLag(tenantA), passed(tenantB)
+		b.Customer = "Fabrikam"
+		m.Update(runDoneMsg{run: m.test.run, res: defender.Result{Tenants: []defender.TenantResult{a, b}}})
+		send(m, "w")
+	}},
 	{"7-summary", func(m *Model) { toTest(m); finish(m, true); send(m, "tab", "tab", "enter") }},
 	{"7-saved", func(m *Model) {
 		toTest(m)
@@ -295,14 +307,27 @@ var goldenSteps = []struct {
 }
 
 func TestGolden(t *testing.T) {
-	for _, g := range goldenSteps {
-		t.Run(g.name, func(t *testing.T) {
-			st := &memStore{list: []store.Connector{{Name: "Northwind", Mappings: make([]store.Mapping, 3),
-				LastValidation: &store.Validation{At: fixedNow, OK: true}}}}
-			m := newTestModel(t, st)
-			g.setup(m)
-			golden.RequireEqual(t, screen(t, m))
-		})
+	for _, size := range []tea.WindowSizeMsg{{Width: 80, Height: 24}, {Width: 60, Height: 20}} {
+		for _, g := range goldenSteps {
+			name := g.name
+			if size.Width != 80 {
+				name = fmt.Sprintf("%dx%d/%s", size.Width, size.Height, g.name)
+			}
+			t.Run(name, func(t *testing.T) {
+				st := &memStore{list: []store.Connector{{Name: "Northwind", Mappings: make([]store.Mapping, 3),
+					LastValidation: &store.Validation{At: fixedNow, OK: true}}}}
+				m := newTestModel(t, st)
+				m.Update(size)
+				g.setup(m)
+				out := screen(t, m)
+				for i, l := range strings.Split(out, "\n") {
+					if w := ansi.StringWidth(l); w > size.Width {
+						t.Errorf("line %d is %d cells wide, more than %d: %q", i+1, w, size.Width, l)
+					}
+				}
+				golden.RequireEqual(t, out)
+			})
+		}
 	}
 }
 
