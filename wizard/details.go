@@ -34,6 +34,7 @@ type detailsState struct {
 	focus                                field
 	row, offset                          int
 	err                                  error // the last refused action
+	nameErr                              error // what is wrong with the name, as typed
 	// pendingTenant is step 4's tenant, put in the tenant field on entry.
 	pendingTenant string
 }
@@ -97,6 +98,8 @@ func (m *Model) enterDetails() tea.Cmd {
 	}
 	d.pendingTenant = ""
 	d.err = nil
+	m.syncDraft()
+	d.nameErr = m.nameError(m.draft.Name)
 	return m.focusField(fName)
 }
 
@@ -162,6 +165,9 @@ func (m *Model) updateDetails(msg tea.Msg) tea.Cmd {
 	var cmd tea.Cmd
 	*in, cmd = in.Update(msg)
 	m.syncDraft()
+	if d.focus == fName {
+		d.nameErr = m.nameError(m.draft.Name)
+	}
 	return cmd
 }
 
@@ -232,7 +238,11 @@ func (m *Model) toTest() tea.Cmd {
 		}
 	}
 	if f, err := m.checkDetails(); err != nil {
-		d.err = err
+		if f == fName {
+			d.nameErr = err // shown under the field
+		} else {
+			d.err = err
+		}
 		return m.focusField(f)
 	}
 	return m.setStep(StepTest)
@@ -240,11 +250,10 @@ func (m *Model) toTest() tea.Cmd {
 
 func (m *Model) checkDetails() (field, error) {
 	dr := m.draft
+	if err := m.nameError(dr.Name); err != nil {
+		return fName, err
+	}
 	switch {
-	case dr.Name == "":
-		return fName, errors.New("the name is empty: give the connector a name, e.g. " + DefaultName)
-	case m.nameTaken(dr.Name):
-		return fName, fmt.Errorf("a connector called %q already exists: choose another name", dr.Name)
 	case !defender.IsGUID(dr.ClientID):
 		return fClientID, fmt.Errorf("the client ID %q is not a GUID: Paratira's is %s", dr.ClientID, defender.ParatiraClientID)
 	case dr.Secret == "":
@@ -253,6 +262,17 @@ func (m *Model) checkDetails() (field, error) {
 		return fTenant, errors.New("add a mapping: the Tenant ID and the customer it belongs to, then enter")
 	}
 	return 0, nil
+}
+
+// nameError says why a connector cannot take name: empty, or already used.
+func (m *Model) nameError(name string) error {
+	switch {
+	case name == "":
+		return errors.New("the name is empty: give the connector a name, e.g. " + DefaultName)
+	case m.nameTaken(name):
+		return fmt.Errorf("a connector called %q already exists: choose another name", name)
+	}
+	return nil
 }
 
 func (m *Model) nameTaken(name string) bool {

@@ -146,6 +146,9 @@ func (m *Model) viewDetails(w int) string {
 	b.WriteString(m.st.title.Render("Enter the details") + "\n")
 	for _, f := range []field{fName, fClientID, fSecret} {
 		b.WriteString(m.st.cursor(d.focus == f) + d.input(f).View() + "\n")
+		if f == fName && d.nameErr != nil {
+			b.WriteString(hangAfter("    "+m.st.fail.Render("✗")+" ", d.nameErr.Error(), 6, w) + "\n")
+		}
 	}
 	switch {
 	case secretLooksLikeID(m.draft.Secret):

@@ -126,8 +126,8 @@ func TestTransitions(t *testing.T) {
 			m.connectors.list = []store.Connector{{Name: DefaultName}}
 			toDetails(m)
 		}, []any{"tab", "tab", "tab", "tab", "Contoso", "ctrl+t"}, StepDetails, func(t *testing.T, m *Model) {
-			if m.details.err == nil || m.details.focus != fName {
-				t.Errorf("err %v focus %d", m.details.err, m.details.focus)
+			if m.details.nameErr == nil || m.details.focus != fName {
+				t.Errorf("err %v focus %d", m.details.nameErr, m.details.focus)
 			}
 		}},
 		{"details to test", toTest, nil, StepTest, func(t *testing.T, m *Model) {
@@ -177,6 +177,50 @@ func TestTransitions(t *testing.T) {
 			}
 			if tt.check != nil {
 				tt.check(t, m)
+			}
+		})
+	}
+}
+
+func TestNameCheckedAsTyped(t *testing.T) {
+	backspaces := make([]any, len(DefaultName))
+	for i := range backspaces {
+		backspaces[i] = tea.KeyPressMsg{Code: tea.KeyBackspace}
+	}
+	tests := []struct {
+		name  string
+		saved string
+		typed []any
+		want  string // under the field; "" for none
+	}{
+		{"a taken default shows on entry", DefaultName, nil, `a connector called "Defender for Endpoint Connector" already exists`},
+		{"a free default shows nothing", "Northwind", nil, ""},
+		{"typing a taken name, any case", "Northwind", append(backspaces, "NORTHWIND"), `a connector called "NORTHWIND" already exists`},
+		{"typing past a taken name clears it", "Northwind", append(backspaces, "Northwind 2"), ""},
+		{"an emptied name", "Northwind", backspaces, "the name is empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newTestModel(t, &memStore{list: []store.Connector{{Name: tt.saved}}})
+			toDetails(m)
+			send(m, tt.typed...)
+			if m.Step() != StepDetails || m.details.focus != fName {
+				t.Fatalf("step %s focus %d", m.Step(), m.details.focus)
+			}
+			got := ""
+			if m.details.nameErr != nil {
+				got = m.details.nameErr.Error()
+			}
+			if (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
+				t.Fatalf("name error %q, want %q", got, tt.want)
+			}
+			lines := strings.Split(screen(t, m), "\n")
+			for i, l := range lines {
+				if strings.Contains(l, "Name:") {
+					if under := lines[i+1]; (tt.want != "") != strings.Contains(under, "✗") {
+						t.Errorf("under the name field: %q", under)
+					}
+				}
 			}
 		})
 	}
