@@ -168,7 +168,7 @@ func replayKey(method string, u *url.URL, tenant, scope string) string {
 			}
 		}
 	}
-	return strings.ToUpper(method) + " " + strings.ToLower(u.EscapedPath()) + "?" + q.Encode() + " " + strings.ToLower(tenant) + " " + scope
+	return strings.ToUpper(method) + " " + strings.ToLower(u.EscapedPath()) + "?" + q.Encode() + " " + strings.ToLower(tenant) + " " + resourceScope(scope)
 }
 
 // next takes the recorded exchange for key, repeating the last one.
@@ -199,4 +199,13 @@ func (r *Replay) sleep(req *http.Request, d time.Duration) bool {
 	case <-r.done:
 	}
 	return false
+}
+
+// resourceScope is a token request's scope without the OpenID words MSAL adds.
+func resourceScope(scope string) string {
+	words := slices.DeleteFunc(strings.Fields(strings.ToLower(scope)), func(w string) bool {
+		return w == "openid" || w == "offline_access" || w == "profile" || w == "email"
+	})
+	slices.Sort(words)
+	return strings.Join(words, " ")
 }
