@@ -1,0 +1,142 @@
+package wizard
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"charm.land/huh/v2"
+	"github.com/charmbracelet/x/term"
+	"github.com/paratira/mdeconnect/defender"
+	"github.com/paratira/mdeconnect/store"
+)
+
+func (p *plain) details() error {
+	m := p.m
+	d := &m.draft
+	p.heading(StepDetails)
+	if m.opts.Sandbox != nil {
+		p.say("The client secret is prefilled with the sandbox's own; press enter to keep it.")
+	}
+	var err error
+	d.Name, err = p.input("Name", d.Name, func(s string) error {
+		if strings.TrimSpace(s) == "" || m.nameTaken(strings.TrimSpace(s)) {
+			return errors.New("enter a name no saved connector uses")
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	d.ClientID, err = p.input("Client ID", d.ClientID, func(s string) error {
+		if !defender.IsGUID(strings.TrimSpace(s)) {
+			return fmt.Errorf("a GUID is expected; Paratira's is %s", defender.ParatiraClientID)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := p.askSecret(); err != nil {
+		return err
+	}
+	return p.mappings()
+}
+
+// askSecret reads the client secret without echo. It does not use huh's
+// password prompt: that reads the terminal's descriptor directly, which no
+// cancel can interrupt, and leaves echo off if the process ends meanwhile.
+func (p *plain) askSecret() error {
+	d := &p.m.draft
+	if d.Secret != "" {
+		return nil // the sandbox's, kept
+	}
+	if p.tty == nil {
+		return errors.New("the client secret can only be typed on a terminal")
+	}
+	for {
+		s, err := p.readSecret("Client secret (hidden): ")
+		if err != nil {
+			return err
+		}
+		if d.Secret = strings.TrimSpace(s); d.Secret != "" {
+			break
+		}
+		p.say("Paste the secret value a Paratira admin gave you.")
+	}
+	if secretLooksLikeID(d.Secret) {
+		p.say("Warning: this looks like the secret's ID (a GUID), not its value.")
+	}
+	return nil
+}
+
+// readSecret reads one line from the terminal in raw mode, so nothing is
+// echoed and Ctrl+C arrives as a byte; reads go through p.in, which a
+// cancel interrupts. The terminal is restored however it ends.
+func (p *plain) readSecret(prompt string) (string, error) {
+	fd := p.tty.Fd()
+	st, err := term.MakeRaw(fd)
+	if err != nil {
+		return "", fmt.Errorf("cannot hide the typed secret: %w", err)
+	}
+	defer term.Restore(fd, st) //nolint:errcheck // nothing better to do
+	fmt.Fprint(p.out, prompt)
+	defer fmt.Fprint(p.out, "\r\n")
+	var buf []byte
+	b := make([]byte, 1)
+	for {
+		if _, err := p.in.Read(b); err != nil {
+			return "", err
+		}
+		switch c := b[0]; {
+		case c == '\r' || c == '\n':
+			return string(buf), nil
+		case c == 3 || c == 4 && len(buf) == 0: // Ctrl+C, or Ctrl+D on nothing
+			return "", huh.ErrUserAborted
+		case c == 127 || c == 8: // backspace drops one character
+			_, n := utf8.DecodeLastRune(buf)
+			buf = buf[:len(buf)-n]
+		case c == 21: // Ctrl+U drops the line
+			buf = buf[:0]
+		case c >= 32:
+			buf = append(buf, c)
+		}
+	}
+}
+
+func (p *plain) mappings() error {
+	m := p.m
+	tenant := m.draft.Tenant.TenantID
+	for {
+		var err error
+		if tenant, err = p.input("Tenant ID", tenant, validTenant); err != nil {
+			return err
+		}
+		customer, err := p.input("Customer", "", func(s string) error {
+			if strings.TrimSpace(s) == "" {
+				return errors.New("enter the Paratira customer for this tenant")
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		more := false
+		if m.draft.Mode == store.OneToMany {
+			if err := p.ask(huh.NewConfirm().Title("Add another mapping?").Value(&more)); err != nil {
+				return err
+			}
+		}
+		m.details.tenant.SetValue(tenant)
+		m.details.cust.SetValue(customer)
+		if err := m.addMapping(); err != nil {
+			p.say("%v", err)
+			continue
+		}
+		if !more {
+			return nil
+		}
+		tenant = ""
+	}
+}
