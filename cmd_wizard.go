@@ -144,8 +144,9 @@ func (a *app) wizardDone(res wizard.Result, wo wizard.Options, err error) error 
 	w := a.colorWriter(a.errOut)
 	fmt.Fprintf(w, "%s Saved connector %q.\n", passStyle.Render("✓"), res.Connector.Name)
 	fmt.Fprintf(w, "  Connectors file: %s\n  Client secret:   %s\n", res.StorePath, res.SecretWhere)
-	if sb := wo.Sandbox; sb != nil && sb.Temporary {
-		fmt.Fprintln(w, dimStyle.Render("  (sandbox: this temporary folder is removed now; set MDECONNECT_CONFIG_DIR to keep it)"))
+	if sb := wo.Sandbox; sb != nil {
+		fmt.Fprintln(w, "In the sandbox: "+wizard.SandboxRetestNote(sb, res.Connector.Name))
+		return nil
 	}
 	fmt.Fprintf(w, "Re-test it later with: mdeconnect test %s\nInitial data collection will begin automatically.\n", shellArg(res.Connector.Name))
 	return nil

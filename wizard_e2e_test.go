@@ -152,7 +152,7 @@ func TestWizardE2ESandboxSaves(t *testing.T) {
 	tm.send(keyEnter)
 	tm.waitFor("Press enter to Finish")
 	tm.send(keyEnter)
-	tm.waitFor("mdeconnect test 'Defender for Endpoint Connector'")
+	tm.waitFor("In the sandbox: the connector was saved")
 	tm.send(keyEnter)
 	if code := tm.exitCode(); code != 0 {
 		t.Fatalf("exit %d:\n%s", code, tm.screen())
@@ -229,7 +229,7 @@ func TestWizardE2ESandboxConsentPropagates(t *testing.T) {
 	tm.send(keyEnter)
 	tm.waitFor("Press enter to Finish")
 	tm.send(keyEnter)
-	tm.waitFor("mdeconnect test")
+	tm.waitFor("In the sandbox: the connector was saved")
 	tm.send(keyEnter)
 	if code := tm.exitCode(); code != 0 {
 		t.Fatalf("exit %d:\n%s", code, tm.screen())

@@ -192,6 +192,10 @@ func (m *Model) savedView(w int) string {
 	b.WriteString(m.st.pass.Render("✓ Saved connector "+r.Connector.Name) + "\n\n")
 	b.WriteString(labelled("  Connectors file: ", r.StorePath, w) + "\n")
 	b.WriteString(labelled("  Client secret:   ", r.SecretWhere, w) + "\n\n")
+	if sb := m.opts.Sandbox; sb != nil {
+		b.WriteString(hangAfter(m.st.badge.Render("In the sandbox:")+" ", SandboxRetestNote(sb, r.Connector.Name), 2, w))
+		return b.String()
+	}
 	b.WriteString("Re-test it later with:\n  " + m.st.bold.Render("mdeconnect test "+shellQuote(r.Connector.Name)) + "\n\n")
 	b.WriteString("Initial data collection will begin automatically.")
 	return b.String()
@@ -204,4 +208,15 @@ func labelled(label, value string, w int) string {
 		return label + value
 	}
 	return strings.TrimRight(label, " ") + "\n" + hang(value, 4, w)
+}
+
+// SandboxRetestNote says why a connector saved in the sandbox cannot be
+// re-tested as it is: it is saved with cloud "global" and no endpoints of its
+// own, so once the fake cloud is gone `mdeconnect test` would reach Microsoft.
+func SandboxRetestNote(sb *Sandbox, name string) string {
+	where := "to " + sb.Dir + " with cloud \"global\", so `mdeconnect test " + shellQuote(name) + "` would reach the real Microsoft once this sandbox is gone."
+	if sb.Temporary {
+		where = "to a throwaway folder, removed when you exit (set MDECONNECT_CONFIG_DIR to keep it)."
+	}
+	return "the connector was saved " + where + " To re-test against a sandbox, run `mdeconnect sandbox` and use its exports."
 }

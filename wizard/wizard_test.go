@@ -342,6 +342,20 @@ var goldenSteps = []struct {
 		send(m, "w")
 	}},
 	{"7-summary", func(m *Model) { toTest(m); finish(m, true); send(m, "tab", "tab", "enter") }},
+	{"7-saved-sandbox", func(m *Model) {
+		m.opts.Sandbox = &Sandbox{Scenario: "healthy", Dir: "/tmp/mdeconnect-sandbox-1234", Temporary: true}
+		toTest(m)
+		finish(m, true)
+		send(m, "enter")
+		m.Update(m.save()())
+	}},
+	{"7-saved-sandbox-kept", func(m *Model) {
+		m.opts.Sandbox = &Sandbox{Scenario: "healthy", Dir: "/home/ada/sandbox"}
+		toTest(m)
+		finish(m, true)
+		send(m, "enter")
+		m.Update(m.save()())
+	}},
 	{"7-saved", func(m *Model) {
 		toTest(m)
 		finish(m, true)
