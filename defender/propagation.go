@@ -22,15 +22,32 @@ type Waiting struct {
 
 // PropagationPending reports whether a tenant's failure looks like a consent
 // that has not reached the token yet: the app is not in the tenant yet, or
-// its token lacks roles. It returns what is missing.
+// its token lacks roles. It says, briefly, what is still missing.
 func PropagationPending(t TenantResult) (string, bool) {
 	if tok, ok := t.Check(CheckToken); ok && tok.Problem == problem.ConsentMissing {
-		return "the app is not in the tenant yet (no consent seen)", true
+		return "the app is not in the tenant yet", true
 	}
-	if p, ok := t.Check(CheckPermissions); ok && p.Status == Fail && p.Problem == problem.InsufficientPermissions {
-		return p.Message, true
+	p, ok := t.Check(CheckPermissions)
+	if !ok || p.Status != Fail || p.Problem != problem.InsufficientPermissions {
+		return "", false
 	}
-	return "", false
+	if missing := MissingRoles(t); len(missing) > 0 && len(missing) < len(requiredRoles) {
+		return "still missing " + strings.Join(missing, ", "), true
+	}
+	return "no roles in the tokens yet", true
+}
+
+// MissingRoles lists the required roles a tenant's tokens lack. A resource
+// whose token could not be had counts as lacking all of its roles.
+func MissingRoles(t TenantResult) []string {
+	var out []string
+	for _, req := range requiredRoles {
+		roles := t.Claims[req.resource].Roles
+		if !slices.ContainsFunc(req.accepts, func(a string) bool { return slices.Contains(roles, a) }) {
+			out = append(out, req.name)
+		}
+	}
+	return out
 }
 
 // WaitForConsent validates targets and, while some fail only because a fresh

@@ -113,7 +113,7 @@ func (m *Model) waitView(w int) string {
 	var per []string
 	for _, i := range t.indices {
 		if why, ok := t.wait.missing[t.tenants[i].target.TenantID]; ok {
-			per = append(per, stillMissing(why))
+			per = append(per, why)
 		}
 	}
 	var b strings.Builder
@@ -123,30 +123,12 @@ func (m *Model) waitView(w int) string {
 		b.WriteString(hangAfter(m.spin.View()+" ", fmt.Sprintf("Waiting for consent to propagate in %d tenants · %s · %s", len(per), next, left), 2, w))
 		for i, id := range t.indices {
 			if why, ok := t.wait.missing[t.tenants[id].target.TenantID]; ok && i < 3 {
-				b.WriteString("\n" + hang(t.tenants[id].target.Customer+": "+stillMissing(why), 2, w))
+				b.WriteString("\n" + hang(t.tenants[id].target.Customer+": "+why, 2, w))
 			}
 		}
 	}
 	b.WriteString("\n" + lines(m.st.dim, hang("A fresh consent can take minutes to reach the tokens; the checks re-run until it does. Press w to stop waiting.", 0, w)))
 	return b.String()
-}
-
-// stillMissing shortens defender.PropagationPending's reason for a status line.
-func stillMissing(why string) string {
-	switch {
-	case strings.HasPrefix(why, "missing "):
-		s := strings.TrimPrefix(why, "missing ")
-		if i := strings.Index(s, " (granted"); i > 0 {
-			s = s[:i]
-		}
-		return "still missing " + s
-	case strings.HasPrefix(why, "the token carries no roles"):
-		return "no roles in the tokens yet"
-	}
-	if i := strings.Index(why, " ("); i > 0 {
-		return why[:i]
-	}
-	return why
 }
 
 // clock shows a duration to the second, rounded up: 9m40s, 20s.

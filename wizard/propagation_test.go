@@ -11,7 +11,10 @@ import (
 
 // rolesLag is tenant A's result while a fresh consent lacks a role.
 func rolesLag(tenant string) defender.TenantResult {
-	tr := defender.TenantResult{TenantID: tenant, Customer: "Contoso"}
+	tr := defender.TenantResult{TenantID: tenant, Customer: "Contoso", Claims: map[string]defender.Claims{
+		defender.ResourceDefender: {Roles: []string{"Machine.Read.All", "SecurityRecommendation.Read.All"}},
+		defender.ResourceGraph:    {Roles: []string{"ServiceHealth.Read.All"}},
+	}}
 	for _, id := range defender.CheckIDs() {
 		c := defender.CheckResult{ID: id, Status: defender.Pass, Message: "fine"}
 		switch id {
@@ -65,7 +68,7 @@ func TestConsentPropagation(t *testing.T) {
 		{"fresh consent lacking a role waits", toTest, []any{done(rolesLag(tenantA))}, true, 1,
 			[]string{"Waiting for consent to propagate: still missing Score.Read.All · next try in 10s · 10m00s left", "w stop waiting"}},
 		{"the status follows each try", toTest, []any{done(rolesLag(tenantA)),
-			waitingMsg{w: defender.Waiting{Missing: map[string]string{tenantA: "missing Score.Read.All (granted: Machine.Read.All)"}, Next: 20 * time.Second, Left: 9*time.Minute + 40*time.Second, Try: 2}}},
+			waitingMsg{w: defender.Waiting{Missing: map[string]string{tenantA: "still missing Score.Read.All"}, Next: 20 * time.Second, Left: 9*time.Minute + 40*time.Second, Try: 2}}},
 			true, 1, []string{"still missing Score.Read.All · next try in 20s · 9m40s left"}},
 		{"the app not there yet waits", toTest, []any{done(func() defender.TenantResult {
 			tr := rolesLag(tenantA)
