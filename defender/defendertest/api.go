@@ -73,7 +73,11 @@ func (c *Cloud) bearer(r *http.Request, audience string) (claims, error) {
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return claims{}, errBadToken
 	}
-	return c.signer.verify(strings.TrimSpace(tok), time.Now(), audience)
+	sig, err := c.signer()
+	if err != nil {
+		return claims{}, err
+	}
+	return sig.verify(strings.TrimSpace(tok), time.Now(), audience)
 }
 
 // transient plays throttling and flakiness, which come before any check of

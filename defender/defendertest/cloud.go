@@ -53,8 +53,8 @@ type Cloud struct {
 
 	opts    Options
 	certs   *certificates
-	signer  *signer
-	epoch   time.Time // data timestamps are relative to it
+	signer  func() (*signer, error) // waits for the key made in the background
+	epoch   time.Time               // data timestamps are relative to it
 	latency atomic.Int64
 	done    chan struct{}
 	closing sync.Once
@@ -77,10 +77,11 @@ func Start(opts Options) (*Cloud, error) {
 	if err != nil {
 		return nil, err
 	}
-	sig, err := newSigner()
-	if err != nil {
-		return nil, err
-	}
+	// A 2048-bit RSA key takes 15-150 ms to make, which --sandbox would add
+	// before the wizard's first frame: make it in the background; the first
+	// token or key request waits for it.
+	sig := sync.OnceValues(newSigner)
+	go func() { _, _ = sig() }()
 	c := &Cloud{opts: opts, certs: certs, signer: sig, epoch: now.Truncate(time.Minute), done: make(chan struct{})}
 	c.latency.Store(int64(opts.Latency))
 	c.stats = newStats()

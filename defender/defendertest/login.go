@@ -137,5 +137,10 @@ func (c *Cloud) discovery(p, tid string, region *string) map[string]any {
 }
 
 func (c *Cloud) handleKeys(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, "application/json; charset=utf-8", c.signer.jwks(c.LoginURL+"/{tenantid}/v2.0"))
+	sig, err := c.signer()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	writeJSON(w, http.StatusOK, "application/json; charset=utf-8", sig.jwks(c.LoginURL+"/{tenantid}/v2.0"))
 }

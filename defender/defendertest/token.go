@@ -134,7 +134,12 @@ func (c *Cloud) writeToken(w http.ResponseWriter, r *http.Request, s Scenario, r
 	roles := c.issued(s, resource)
 	now := time.Now()
 	life := c.opts.TokenLifetime
-	tok, err := c.signer.sign(claims{
+	sig, err := c.signer()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	tok, err := sig.sign(claims{
 		Aud: audience(r.PostForm.Get("scope"), resource), Iss: "https://sts.windows.net/" + s.TenantID + "/",
 		Iat: now.Unix(), Nbf: now.Unix(), Exp: now.Add(life).Unix(), Aio: newGUID(),
 		AppID: c.opts.ClientID, AppIDAcr: "1", Idp: "https://sts.windows.net/" + s.TenantID + "/",
