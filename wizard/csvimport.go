@@ -25,10 +25,10 @@ func ParseMappingsCSV(r io.Reader) ([]Mapping, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
-			return nil, fmt.Errorf("line %d: %w", line, err)
+			return nil, csvReadError(err)
 		}
+		line, _ := cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
 		}
@@ -52,6 +52,16 @@ func ParseMappingsCSV(r io.Reader) ([]Mapping, error) {
 		return nil, errors.New("the file holds no mappings: write one \"tenant,customer\" per line")
 	}
 	return out, nil
+}
+
+// csvReadError names the line of a row encoding/csv could not read (a stray
+// quote, say); there is no record then, so FieldPos would panic.
+func csvReadError(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("line %d: %w (column %d): quote a field that holds commas or quotes, and double any quote inside it", pe.StartLine, pe.Err, pe.Column)
+	}
+	return fmt.Errorf("reading the mappings: %w", err)
 }
 
 func isHeader(rec []string) bool {
