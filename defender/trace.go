@@ -51,7 +51,10 @@ const redacted = "[REDACTED]"
 
 var (
 	jwtRE         = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`)
-	secretFieldRE = regexp.MustCompile(`(?i)("?(?:client_secret|client_assertion|access_token|refresh_token|id_token|password|code)"?\s*[:=]\s*"?)([^"&\s,}]+)`)
+	secretFieldRE = regexp.MustCompile(`(?i)("?(?:client_secret|client_assertion|access_token|refresh_token|id_token|password)"?\s*[:=]\s*"?)([^"&\s,}]+)`)
+	// An authorization code travels only in forms and query strings; in JSON
+	// "code" is an error code (Forbidden, TooManyRequests) support needs.
+	authCodeRE = regexp.MustCompile(`(?i)((?:^|[?&])code=)([^&\s#"\\]+)`)
 )
 
 // String redacts s: registered secrets, JWTs, and the values of secret-named
@@ -65,6 +68,7 @@ func (r *Redactor) String(s string) string {
 		r.mu.Unlock()
 	}
 	s = jwtRE.ReplaceAllString(s, redacted)
+	s = authCodeRE.ReplaceAllString(s, "${1}"+redacted)
 	return secretFieldRE.ReplaceAllString(s, "${1}"+redacted)
 }
 

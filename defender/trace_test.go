@@ -14,7 +14,7 @@ func TestTracerRedacts(t *testing.T) {
 	jwt := "eyJhbGciOiJSUzI1NiJ9." + b64(`{"aud":"x"}`) + ".c2lnbmF0dXJl"
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Set-Cookie", "fpc=abc")
-		io.WriteString(w, `{"token_type":"Bearer","access_token":"`+jwt+`","echo":"`+secret+`"}`)
+		io.WriteString(w, `{"token_type":"Bearer","access_token":"`+jwt+`","echo":"`+secret+`","error":{"code":"Forbidden"}}`)
 	}))
 	defer srv.Close()
 	red := &Redactor{}
@@ -46,6 +46,9 @@ func TestTracerRedacts(t *testing.T) {
 		if strings.Contains(all, leak) {
 			t.Errorf("trace leaks %q: %s", leak, all)
 		}
+	}
+	if !strings.Contains(got[0].ResponseBody, `"code":"Forbidden"`) {
+		t.Errorf("an API error code was redacted: %s", got[0].ResponseBody)
 	}
 	if got[0].Status != 200 || !strings.Contains(got[0].RequestBody, "grant_type=client_credentials") {
 		t.Errorf("trace lost facts: %+v", got[0])
