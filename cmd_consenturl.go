@@ -18,6 +18,7 @@ type consentURLOptions struct {
 	redirectURI string
 	cloud       string
 	jsonOut     bool
+	state       string
 }
 
 func newConsentURLCmd(a *app) *cobra.Command {
@@ -38,6 +39,7 @@ func newConsentURLCmd(a *app) *cobra.Command {
 	cmd.Flags().StringVar(&o.redirectURI, "redirect-uri", "", "where consent returns; must be registered on the app (default "+defender.DefaultRedirectURI+")")
 	cmd.Flags().StringVar(&o.cloud, "cloud", "global", "Microsoft cloud: global, gcc, gcc-high or dod")
 	cmd.Flags().BoolVar(&o.jsonOut, "json", false, "print JSON on stdout")
+	cmd.Flags().StringVar(&o.state, "state", "", "state value to send and expect back (default: random)")
 	return cmd
 }
 
@@ -75,9 +77,13 @@ func (a *app) runConsentURL(o *consentURLOptions) error {
 	if err != nil {
 		return err
 	}
-	link := defender.ConsentURL(cloud, tenant, o.clientID, redirect, defender.NewState())
+	state := o.state
+	if state == "" {
+		state = defender.NewState()
+	}
+	link := defender.ConsentURL(cloud, tenant, o.clientID, redirect, state)
 	if o.jsonOut {
-		return json.NewEncoder(a.out).Encode(map[string]string{"url": link, "tenant": tenant, "client_id": o.clientID, "redirect_uri": redirect})
+		return json.NewEncoder(a.out).Encode(map[string]string{"url": link, "tenant": tenant, "client_id": o.clientID, "redirect_uri": redirect, "state": state})
 	}
 	fmt.Fprintln(a.out, link)
 	if a.stderrIsTerminal() {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"encoding/json"
 	"fmt"
 	"sync"
@@ -32,6 +33,8 @@ type resolved struct {
 	CloudInstance string `json:"cloud_instance,omitempty"`
 	Problem       string `json:"problem,omitempty"`
 	Error         string `json:"error,omitempty"`
+	// Diag holds the wire facts of a failure (AADSTS code, trace ID) for support.
+	Diag *defender.Diagnostics `json:"diag,omitempty"`
 }
 
 func newTenantResolveCmd(a *app) *cobra.Command {
@@ -91,8 +94,13 @@ func resolveOne(cmd *cobra.Command, eng *defender.Engine, in string) resolved {
 	info, err := eng.ResolveTenant(cmd.Context(), in)
 	if err != nil {
 		r := resolved{Input: in, Error: err.Error()}
-		if de, ok := err.(*defender.Error); ok {
+		var de *defender.Error
+		if errors.As(err, &de) {
 			r.Problem = string(de.Problem)
+			if de.Diag.HTTPStatus != 0 || len(de.Diag.AADSTS) > 0 {
+				d := de.Diag
+				r.Diag = &d
+			}
 		}
 		return r
 	}
