@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"os"
+	"runtime"
 	"syscall"
 
 	"charm.land/fang/v2"
@@ -16,6 +17,8 @@ func main() {
 	err := fang.Execute(context.Background(), root,
 		fang.WithNotifySignal(os.Interrupt, syscall.SIGTERM),
 		fang.WithErrorHandler(a.renderError),
+		// The same version string reports carry: module version, VCS revision.
+		fang.WithVersion(buildVersion()+" ("+runtime.Version()+", "+goos()+")"),
 	)
 	a.finish()
 	os.Exit(exitCode(err))
