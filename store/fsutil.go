@@ -41,6 +41,18 @@ func writeAtomic(path string, data []byte) (err error) {
 	return syncDir(dir)
 }
 
+// removeStaleTemps deletes the temporary files of saves that were killed
+// before their rename: secrets.json's hold a client secret. Every save runs
+// under the lock, so with the lock held no temporary file is in use.
+func removeStaleTemps(dir string) {
+	for _, name := range []string{dataFile, dataFile + backupExt, secretsFile} {
+		left, _ := filepath.Glob(filepath.Join(dir, "."+name+".tmp-*"))
+		for _, p := range left {
+			_ = os.Remove(p)
+		}
+	}
+}
+
 // readOptional returns the content of path, or nil if it does not exist.
 func readOptional(path string) ([]byte, error) {
 	raw, err := os.ReadFile(path)

@@ -135,6 +135,7 @@ func (s *Store) mutate(fn func(*txn) error) error {
 		return err
 	}
 	defer unlock()
+	removeStaleTemps(s.dir)
 	raw, doc, err := s.load()
 	if err != nil {
 		return err
