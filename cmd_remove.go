@@ -16,13 +16,9 @@ func newRemoveCmd(a *app) *cobra.Command {
 		Short:   "Remove a saved connector and its secret",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := a.openStore("")
+			st, c, err := a.loadConnector(args[0])
 			if err != nil {
 				return err
-			}
-			c, err := st.Get(args[0])
-			if err != nil {
-				return storeError(err)
 			}
 			if !yes {
 				if !a.canPrompt() {

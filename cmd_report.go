@@ -118,13 +118,9 @@ func (a *app) reportSaved(cmd *cobra.Command, o *reportOptions, name string) (*s
 	if cmd.Flags().Changed("client-id") || o.secretIn {
 		return nil, usagef("a saved connector uses its own client ID and secret: drop --client-id and --client-secret-stdin")
 	}
-	st, err := a.openStore("")
+	st, c, err := a.loadConnector(name)
 	if err != nil {
 		return nil, err
-	}
-	c, err := st.Get(name)
-	if err != nil {
-		return nil, storeError(err)
 	}
 	cloud, err := a.connectorCloud(c)
 	if err != nil {

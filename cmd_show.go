@@ -27,13 +27,9 @@ func newShowCmd(a *app) *cobra.Command {
 		Short: "Show a saved connector (everything but its secret)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := a.openStore("")
+			st, c, err := a.loadConnector(args[0])
 			if err != nil {
 				return err
-			}
-			c, err := st.Get(args[0])
-			if err != nil {
-				return storeError(err)
 			}
 			v := newConnectorView(st, c)
 			if jsonOut {

@@ -15,13 +15,9 @@ func (a *app) runSavedTest(cmd *cobra.Command, o *testOptions, name string) erro
 	if cmd.Flags().Changed("client-id") || o.secretIn {
 		return usagef("a saved connector uses its own client ID and secret: drop --client-id and --client-secret-stdin (rotate with mdeconnect edit)")
 	}
-	st, err := a.openStore("")
+	st, c, err := a.loadConnector(name)
 	if err != nil {
 		return err
-	}
-	c, err := st.Get(name)
-	if err != nil {
-		return storeError(err)
 	}
 	targets, err := pickTargets(c, o.tenants)
 	if err != nil {

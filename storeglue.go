@@ -37,6 +37,19 @@ func (a *app) openStore(backendFlag string) (*store.Store, error) {
 	return store.Open(store.Options{Dir: dir, SecretBackend: backend, Keyring: a.keyring, Now: a.now})
 }
 
+// loadConnector opens the store and finds the connector called name.
+func (a *app) loadConnector(name string) (*store.Store, store.Connector, error) {
+	st, err := a.openStore("")
+	if err != nil {
+		return nil, store.Connector{}, err
+	}
+	c, err := st.Get(name)
+	if err != nil {
+		return nil, store.Connector{}, storeError(err)
+	}
+	return st, c, nil
+}
+
 // withFileFallback runs save; when no keyring answers and the user is at a
 // terminal, it asks before keeping the secret in a 0600 file instead. Never
 // a silent downgrade.
