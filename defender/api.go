@@ -3,6 +3,7 @@ package defender
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -56,15 +57,21 @@ type bearer func(ctx context.Context) (string, error)
 // fetchJSON GETs url and decodes its JSON body into v, classifying failures.
 // A 401 is retried once when a fresh token differs from the one refused.
 func fetchJSON(ctx context.Context, g getter, u string, token bearer, v any) error {
-	tok, err := token(ctx)
-	if err != nil {
-		return err
+	var sent string
+	sending := func(ctx context.Context) (string, error) {
+		t, err := token(ctx)
+		sent = t
+		return t, err
 	}
-	r, err := g.get(ctx, u, tok)
+	r, err := g.getWith(ctx, u, sending)
 	if err == nil && r.Status == 401 {
-		if again, terr := token(ctx); terr == nil && again != tok {
-			r, err = g.get(ctx, u, again)
+		if again, terr := token(ctx); terr == nil && again != sent {
+			r, err = g.getWith(ctx, u, sending)
 		}
+	}
+	var te *tokenError
+	if errors.As(err, &te) {
+		return te.err
 	}
 	if err != nil {
 		return networkError(err, hostOf(u))

@@ -60,15 +60,32 @@ type getter struct {
 	retry  RetryPolicy
 }
 
-// get fetches url with the bearer token (if any). A non-2xx reply that is not
-// worth retrying comes back as a reply, not an error; err is a network fault
-// or cancellation after the retries.
+// get fetches url with a fixed bearer token (if any); see getWith.
 func (g getter) get(ctx context.Context, url, token string) (reply, error) {
+	var b bearer
+	if token != "" {
+		b = func(context.Context) (string, error) { return token, nil }
+	}
+	return g.getWith(ctx, url, b)
+}
+
+// getWith fetches url, asking token (nil for none) for the bearer before every
+// try: a Retry-After wait can outlast the token it would resend. A non-2xx
+// reply that is not worth retrying comes back as a reply, not an error; err is
+// a network fault or cancellation after the retries, or a *tokenError.
+func (g getter) getWith(ctx context.Context, url string, token bearer) (reply, error) {
 	p := g.retry.withDefaults()
 	start := time.Now()
 	delay := p.BaseDelay
 	for attempt := 1; ; attempt++ {
-		r, err := g.once(ctx, url, token, p.PerRequest)
+		var tok string
+		if token != nil {
+			var err error
+			if tok, err = token(ctx); err != nil {
+				return reply{URL: url}, &tokenError{err}
+			}
+		}
+		r, err := g.once(ctx, url, tok, p.PerRequest)
 		wait, retry := retryAfter(r, err, delay)
 		if !retry || attempt >= p.Attempts || ctx.Err() != nil {
 			return r, err
@@ -83,6 +100,13 @@ func (g getter) get(ctx context.Context, url, token string) (reply, error) {
 		delay *= 2
 	}
 }
+
+// tokenError is a failure to get the bearer for a request, which is the
+// token's problem (consent, secret), not the network's.
+type tokenError struct{ err error }
+
+func (e *tokenError) Error() string { return e.err.Error() }
+func (e *tokenError) Unwrap() error { return e.err }
 
 func (g getter) once(ctx context.Context, url, token string, timeout time.Duration) (reply, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
