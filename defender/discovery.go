@@ -67,7 +67,8 @@ func entraReplyError(r reply, tenant string) *Error {
 	code := e.Classify()
 	d := e.Diagnostics(r.Status)
 	d.URL = r.URL
-	msg := fmt.Sprintf("%s: %s", code.Title(), firstLine(e.Description))
+	// The renderers put the problem's title in front; the message says what Entra said.
+	msg := firstLine(e.Description)
 	if code == problem.TenantNotFound {
 		msg = fmt.Sprintf("Tenant not found: Entra ID does not know %q in this cloud (%s)", tenant, aadstsLabel(e.Codes))
 	}
@@ -105,6 +106,8 @@ func networkError(err error, host string) error {
 	switch {
 	case errors.As(err, &ue), errors.As(err, &he), strings.Contains(err.Error(), "certificate"):
 		msg = fmt.Sprintf("the TLS certificate of %s is not trusted here: behind a proxy doing TLS inspection, point SSL_CERT_FILE at its CA bundle (%v)", host, err)
+	case errors.Is(err, errCutReply):
+		msg = fmt.Sprintf("the connection to %s was cut while reading its reply (reset by the server or a proxy): test again; if it keeps happening, check the proxy or firewall (%v)", host, err)
 	case errors.As(err, &dnsErr):
 		msg = fmt.Sprintf("%s could not be resolved (DNS): check the network, or HTTPS_PROXY if you need a proxy (%v)", host, err)
 	case errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "Client.Timeout"):

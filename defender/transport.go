@@ -128,10 +128,14 @@ func (g getter) once(ctx context.Context, url, token string, timeout time.Durati
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	r := reply{URL: url, Status: resp.StatusCode, Header: resp.Header, Body: body}
 	if err != nil {
-		return r, fmt.Errorf("reading the reply from %s: %w", req.URL.Host, err)
+		return r, fmt.Errorf("%w (%s): %w", errCutReply, req.URL.Host, err)
 	}
 	return r, nil
 }
+
+// errCutReply marks a reply whose body stopped before its end: the connection
+// was reset by the server or by something in between.
+var errCutReply = errors.New("the connection was cut while reading the reply")
 
 // retryAfter decides whether a result is worth another try, and after how long.
 func retryAfter(r reply, err error, backoff time.Duration) (time.Duration, bool) {

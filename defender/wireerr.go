@@ -165,8 +165,12 @@ func (e APIError) Diagnostics(status int) Diagnostics {
 	return d
 }
 
+// firstLine keeps the sentence of a Microsoft error text: Entra appends
+// "Trace ID: ... Correlation ID: ... Timestamp: ..." on new lines (or, through
+// some proxies, on the same one), which Diagnostics keeps separately.
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(s, "\r")
 	s, _, _ = strings.Cut(s, "\n")
-	return s
+	s, _, _ = strings.Cut(s, " Trace ID:")
+	return strings.TrimSpace(s)
 }
