@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reproduces the performance table of docs/performance.md: validation against
+# Reproduces the performance table of the README (section Performance): validation against
 # the fake Microsoft cloud at 300 ms a reply (one tenant; 1, 10, 50, 200
 # tenants at defender.DefaultParallel) and start-up of the built binary.
 # Under two minutes on a 2-core machine. Usage: scripts/bench.sh
