@@ -116,6 +116,9 @@ type checkRun struct {
 
 // runChecks validates with progress on stderr when it is a terminal.
 func (a *app) runChecks(cmd *cobra.Command, r checkRun) (defender.Result, error) {
+	if secretLooksLikeID(r.secret) {
+		fmt.Fprintln(a.errOut, "Warning: the client secret looks like a secret ID (a GUID). Paratira needs the secret's Value, shown once when it was created.")
+	}
 	if r.prog == nil {
 		r.prog = a.newProgressFor(len(r.targets))
 	}

@@ -268,3 +268,16 @@ func TestInterruptSignalExits130(t *testing.T) {
 		}
 	}
 }
+
+// Pasting the secret's ID instead of its value is the commonest mistake: the
+// command says so before the sign-in fails.
+func TestSecretIDWarns(t *testing.T) {
+	h := newHarness(t)
+	r := h.run("3f1e2d4c-5b6a-4978-8a1b-2c3d4e5f6a7b\n", "test", "--tenant", h.scenario("healthy").TenantID, "--client-secret-stdin")
+	if r.code != 3 || !strings.Contains(r.stderr, "looks like a secret ID") {
+		t.Errorf("exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	if r := h.run(secret, "test", "--tenant", h.scenario("healthy").TenantID, "--client-secret-stdin"); strings.Contains(r.stderr, "secret ID") {
+		t.Errorf("a real secret was taken for an ID:\n%s", r.stderr)
+	}
+}

@@ -26,6 +26,7 @@ func writePage[T any](w http.ResponseWriter, r *http.Request, base, entity strin
 	q := r.URL.Query()
 	top, err := queryInt(q, "$top", defTop)
 	if err == nil && top > maxTop {
+		//lint:ignore ST1005 the Defender API's own wording, sent to clients as its error message
 		err = fmt.Errorf("The limit of '%d' for Top query has been exceeded. The value from the incoming request is '%d'.", maxTop, top)
 	}
 	skip, skipErr := queryInt(q, "$skip", 0)
@@ -59,6 +60,7 @@ func queryInt(q url.Values, name string, def int) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 0 {
+		//lint:ignore ST1005 the Defender API's own wording, sent to clients as its error message
 		return 0, fmt.Errorf("Invalid value '%s' for query option %s: a non-negative integer is required.", v, name)
 	}
 	return n, nil
@@ -88,6 +90,7 @@ func selectFields[T any](items []T, sel string) (any, error) {
 			f = strings.TrimSpace(f)
 			v, ok := all[f]
 			if !ok {
+				//lint:ignore ST1005 the Defender API's own wording, sent to clients as its error message
 				return nil, fmt.Errorf("Could not find a property named '%s' on type 'microsoft.windowsDefenderATP.api.PublicAssetDto'.", f)
 			}
 			kept[f] = v
