@@ -91,7 +91,7 @@ func (a *app) runAdd(cmd *cobra.Command, o *addOptions) error {
 	}
 	var res *defender.Result
 	if !o.skipTest {
-		r, err := a.runChecks(cmd, checkRun{cloud: cloud, clientID: c.ClientID, secret: secret, parallel: o.parallel, targets: targetsOf(c)})
+		r, err := a.runChecks(cmd, checkRun{cloud: cloud, clientID: c.ClientID, secret: secret, flags: o.engineFlags, targets: targetsOf(c)})
 		if err != nil {
 			return err
 		}

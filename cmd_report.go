@@ -108,7 +108,7 @@ func (a *app) reportAdHoc(cmd *cobra.Command, o *reportOptions) (*supportReport,
 	tr := a.tracing()
 	tr.red.Add(secret)
 	stop := rep.record(tr)
-	res, err := a.runChecks(cmd, checkRun{cloud: cloud, clientID: o.clientID, secret: secret, parallel: o.parallel, targets: targets})
+	res, err := a.runChecks(cmd, checkRun{cloud: cloud, clientID: o.clientID, secret: secret, flags: o.engineFlags, targets: targets})
 	stop()
 	return rep.completed(res, err, tr.red)
 }
@@ -149,7 +149,7 @@ func (a *app) reportSaved(cmd *cobra.Command, o *reportOptions, name string) (*s
 	}
 	tr := a.tracing()
 	stop := rep.record(tr)
-	res, err := a.testConnector(cmd, st, c, checkRun{targets: targets, parallel: o.parallel})
+	res, err := a.testConnector(cmd, st, c, checkRun{targets: targets, flags: o.engineFlags})
 	stop()
 	return rep.completed(res, err, tr.red)
 }

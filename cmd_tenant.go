@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/paratira/mdeconnect/defender"
 	"github.com/spf13/cobra"
@@ -22,6 +23,7 @@ func newTenantCmd(a *app) *cobra.Command {
 type resolveOptions struct {
 	cloud   string
 	jsonOut bool
+	timeout time.Duration
 }
 
 // resolved is one line of `tenant resolve`.
@@ -48,6 +50,7 @@ func newTenantResolveCmd(a *app) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&o.cloud, "cloud", "global", "Microsoft cloud: global, gcc, gcc-high or dod")
 	cmd.Flags().BoolVar(&o.jsonOut, "json", false, "print JSON on stdout")
+	cmd.Flags().DurationVar(&o.timeout, "timeout", defender.DefaultRetry.PerRequest, "how long one request to Microsoft may take")
 	return cmd
 }
 
@@ -56,7 +59,7 @@ func (a *app) runResolve(cmd *cobra.Command, o *resolveOptions, args []string) e
 	if err != nil {
 		return err
 	}
-	eng, err := a.newEngine(cloud, defender.ParatiraClientID, "", defender.DefaultParallel, nil)
+	eng, err := a.newEngine(cloud, defender.ParatiraClientID, "", engineFlags{parallel: defender.DefaultParallel, timeout: o.timeout}, nil)
 	if err != nil {
 		return err
 	}

@@ -50,7 +50,7 @@ func (a *app) runTestAll(cmd *cobra.Command, o *testOptions) error {
 	if len(list) == 0 {
 		return usagef("no saved connectors to test: add one with `mdeconnect` or `mdeconnect add`")
 	}
-	out := a.testEach(cmd, st, list, o.parallel)
+	out := a.testEach(cmd, st, list, o.engineFlags)
 	if o.jsonOut {
 		if err := writeJSON(a.out, out); err != nil {
 			return err
@@ -67,7 +67,7 @@ func (a *app) runTestAll(cmd *cobra.Command, o *testOptions) error {
 	return nil
 }
 
-func (a *app) testEach(cmd *cobra.Command, st *store.Store, list []store.Connector, parallel int) allOutput {
+func (a *app) testEach(cmd *cobra.Command, st *store.Store, list []store.Connector, flags engineFlags) allOutput {
 	results := make([]savedTestOutput, len(list))
 	errs := make([]error, len(list))
 	tenants := 0
@@ -83,7 +83,7 @@ func (a *app) testEach(cmd *cobra.Command, st *store.Store, list []store.Connect
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			res, err := a.testConnector(cmd, st, c, checkRun{targets: targetsOf(c), parallel: parallel, prog: &progress{w: prog.w}})
+			res, err := a.testConnector(cmd, st, c, checkRun{targets: targetsOf(c), flags: flags, prog: &progress{w: prog.w}})
 			for _, t := range res.Tenants {
 				prog.tenantDone(t)
 			}

@@ -95,7 +95,7 @@ func (a *app) runAdHocTest(cmd *cobra.Command, o *testOptions) error {
 	if err != nil {
 		return err
 	}
-	res, err := a.runChecks(cmd, checkRun{cloud: cloud, clientID: o.clientID, secret: secret, parallel: o.parallel, targets: targets, wait: o.waitConsent})
+	res, err := a.runChecks(cmd, checkRun{cloud: cloud, clientID: o.clientID, secret: secret, flags: o.engineFlags, targets: targets, wait: o.waitConsent})
 	if err != nil {
 		return err
 	}
@@ -107,7 +107,7 @@ type checkRun struct {
 	cloud    defender.Cloud
 	clientID string
 	secret   string
-	parallel int
+	flags    engineFlags
 	targets  []defender.Target
 	// wait, when set, re-tests tenants whose fresh consent has not propagated.
 	wait time.Duration
@@ -123,7 +123,7 @@ func (a *app) runChecks(cmd *cobra.Command, r checkRun) (defender.Result, error)
 		r.prog = a.newProgressFor(len(r.targets))
 	}
 	newEngine := func() (*defender.Engine, error) {
-		return a.newEngine(r.cloud, r.clientID, r.secret, r.parallel, r.prog.event)
+		return a.newEngine(r.cloud, r.clientID, r.secret, r.flags, r.prog.event)
 	}
 	defer r.prog.done()
 	if r.wait <= 0 {

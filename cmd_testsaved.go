@@ -23,7 +23,7 @@ func (a *app) runSavedTest(cmd *cobra.Command, o *testOptions, name string) erro
 	if err != nil {
 		return err
 	}
-	res, err := a.testConnector(cmd, st, c, checkRun{targets: targets, parallel: o.parallel, wait: o.waitConsent})
+	res, err := a.testConnector(cmd, st, c, checkRun{targets: targets, flags: o.engineFlags, wait: o.waitConsent})
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"time"
+
 	"github.com/paratira/mdeconnect/defender"
 	"github.com/spf13/cobra"
 )
@@ -9,11 +11,14 @@ import (
 type engineFlags struct {
 	cloud    string
 	parallel int
+	// timeout bounds one request, so a hung server or proxy cannot hang a run.
+	timeout time.Duration
 }
 
 func (f *engineFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.cloud, "cloud", "global", "Microsoft cloud: global, gcc, gcc-high or dod")
 	cmd.Flags().IntVar(&f.parallel, "parallel", defender.DefaultParallel, "how many tenants to validate at once")
+	cmd.Flags().DurationVar(&f.timeout, "timeout", defender.DefaultRetry.PerRequest, "how long one request to Microsoft may take")
 }
 
 // resolveCloud picks the preset and applies MDECONNECT_*_URL overrides.
@@ -30,12 +35,19 @@ func (a *app) resolveCloud(name string) (defender.Cloud, error) {
 }
 
 // newEngine builds the engine for a command, with the app's HTTP client.
-func (a *app) newEngine(cloud defender.Cloud, clientID, secret string, parallel int, onEvent func(defender.Event)) (*defender.Engine, error) {
-	if parallel < 1 || parallel > 500 {
-		return nil, usagef("--parallel %d is out of range: use 1 to 500", parallel)
+func (a *app) newEngine(cloud defender.Cloud, clientID, secret string, f engineFlags, onEvent func(defender.Event)) (*defender.Engine, error) {
+	if f.parallel < 1 || f.parallel > 500 {
+		return nil, usagef("--parallel %d is out of range: use 1 to 500", f.parallel)
+	}
+	if f.timeout < 0 || (f.timeout > 0 && f.timeout < 100*time.Millisecond) {
+		return nil, usagef("--timeout %s is too short: give a duration such as 20s", f.timeout)
+	}
+	retry := defender.DefaultRetry
+	if f.timeout > 0 {
+		retry.PerRequest = f.timeout
 	}
 	e, err := defender.New(defender.Config{Cloud: cloud, ClientID: clientID, ClientSecret: secret,
-		HTTPClient: a.traceClient(a.httpClient, secret), Parallel: parallel, OnEvent: onEvent})
+		HTTPClient: a.traceClient(a.httpClient, secret), Parallel: f.parallel, Retry: retry, OnEvent: onEvent})
 	if err != nil {
 		return nil, usageError{err.Error()}
 	}

@@ -91,7 +91,7 @@ func (t *tokens) get(ctx context.Context, tenant, resource string) (Token, error
 func (t *tokens) acquire(ctx context.Context, tenant, resource string) (Token, error) {
 	delay := t.retry.BaseDelay
 	for attempt := 1; ; attempt++ {
-		res, err := t.client.AcquireTokenByCredential(ctx, []string{t.scope(resource)}, confidential.WithTenantID(tenant))
+		res, err := t.acquireOnce(ctx, tenant, resource)
 		if err == nil {
 			if res.Metadata.TokenSource == confidential.TokenSourceIdentityProvider {
 				t.count(tenant + "/" + resource)
@@ -113,6 +113,14 @@ func (t *tokens) acquire(ctx context.Context, tenant, resource string) (Token, e
 	}
 }
 
+// acquireOnce is one try, bounded like other requests (MSAL would otherwise
+// allow itself 30 s); a cold try is two requests, discovery and the token.
+func (t *tokens) acquireOnce(ctx context.Context, tenant, resource string) (confidential.AuthResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*t.retry.PerRequest)
+	defer cancel()
+	return t.client.AcquireTokenByCredential(ctx, []string{t.scope(resource)}, confidential.WithTenantID(tenant))
+}
+
 func (t *tokens) count(key string) {
 	t.mu.Lock()
 	t.requests[key]++
@@ -132,7 +140,8 @@ func (t *tokens) Requests() map[string]int {
 
 func transient(err error) bool {
 	var e *Error
-	if !errors.As(err, &e) {
+	if !errors.As(err, &e) || errors.Is(err, context.DeadlineExceeded) {
+		// A try that timed out met a hung endpoint: another only doubles the wait.
 		return false
 	}
 	return e.Problem == problem.NetworkError || (e.Problem == problem.ServiceError && e.Diag.HTTPStatus >= 500) ||
