@@ -202,7 +202,7 @@ func clientTrusting(t *testing.T, caFile string) *http.Client {
 // problems runs `test --json` for tenant and returns its problem codes.
 func (sb *sandboxCmd) problems(t *testing.T, tenant string) ([]problem.Code, int) {
 	t.Helper()
-	r := runApp(t, runSpec{env: sb.env, client: sb.client, args: []string{"test", "--tenant", tenant, "--json"}})
+	r := runApp(t, runSpec{env: sb.env, client: sb.client, args: []string{"test", "--tenant", tenant, "--timeout", "3s", "--json"}})
 	if r.code != 0 && r.code != 3 {
 		t.Fatalf("test: exit %d: %s", r.code, r.stderr)
 	}
