@@ -102,16 +102,21 @@ func networkError(err error, host string) error {
 	var ue x509.UnknownAuthorityError
 	var he x509.HostnameError
 	var dnsErr *net.DNSError
-	msg := fmt.Sprintf("could not reach %s: %v", host, err)
+	detail := oneLine(err.Error())
+	msg := fmt.Sprintf("could not reach %s: %s", host, detail)
 	switch {
 	case errors.As(err, &ue), errors.As(err, &he), strings.Contains(err.Error(), "certificate"):
-		msg = fmt.Sprintf("the TLS certificate of %s is not trusted here: behind a proxy doing TLS inspection, point SSL_CERT_FILE at its CA bundle (%v)", host, err)
+		msg = fmt.Sprintf("the TLS certificate of %s is not trusted here: behind a proxy doing TLS inspection, point SSL_CERT_FILE at its CA bundle (%s)", host, detail)
 	case errors.Is(err, errCutReply):
-		msg = fmt.Sprintf("the connection to %s was cut while reading its reply (reset by the server or a proxy): test again; if it keeps happening, check the proxy or firewall (%v)", host, err)
+		msg = fmt.Sprintf("the connection to %s was cut while reading its reply (reset by the server or a proxy): test again; if it keeps happening, check the proxy or firewall (%s)", host, detail)
 	case errors.As(err, &dnsErr):
-		msg = fmt.Sprintf("%s could not be resolved (DNS): check the network, or HTTPS_PROXY if you need a proxy (%v)", host, err)
+		msg = fmt.Sprintf("%s could not be resolved (DNS): check the network, or HTTPS_PROXY if you need a proxy (%s)", host, detail)
 	case errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "Client.Timeout"):
 		msg = fmt.Sprintf("%s did not answer in time: check the network or proxy, then test again", host)
 	}
 	return &Error{Problem: problem.NetworkError, Msg: msg, Err: err}
 }
+
+// oneLine folds a multi-line error (MSAL's wrap their causes on new lines)
+// into one line for a check's message.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
