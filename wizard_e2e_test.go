@@ -124,6 +124,23 @@ const (
 	keyCtrlC = "\x03"
 )
 
+// toDetails walks from the connectors list to the details step: Defender for
+// Endpoint, One to One, consent through the simulated browser, the tenant it
+// returned.
+func (tm *ptyTerm) toDetails() {
+	tm.waitFor("Add a new connector")
+	tm.send(keyEnter)
+	tm.waitFor("By technology")
+	tm.send(keyEnter, keyEnter)
+	tm.waitFor("Waiting for the consent result")
+	tm.send(keyEnter) // the simulated browser accepts
+	tm.waitFor("Consent granted")
+	tm.send(keyEnter)
+	tm.waitFor("Filled in from the consent result")
+	tm.send(keyEnter)
+	tm.waitFor("Enter the details")
+}
+
 func TestWizardE2ESandboxSaves(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
@@ -133,16 +150,7 @@ func TestWizardE2ESandboxSaves(t *testing.T) {
 	tm := startTerm(t, bin, []string{"MDECONNECT_CONFIG_DIR=" + dir}, "--sandbox")
 	tm.waitFor("Sandbox scenario")
 	tm.send(keyEnter) // healthy
-	tm.waitFor("Add a new connector")
-	tm.send(keyEnter)
-	tm.waitFor("By technology")
-	tm.send(keyEnter, keyEnter) // Defender for Endpoint, One to One
-	tm.waitFor("Waiting for the consent result")
-	tm.send(keyEnter) // the simulated browser accepts
-	tm.waitFor("Consent granted")
-	tm.send(keyEnter)
-	tm.waitFor("Filled in from the consent result")
-	tm.send(keyEnter)
+	tm.toDetails()
 	tm.waitFor("Prefilled with the sandbox's own client secret")
 	if strings.Contains(tm.screen(), defendertest.SandboxClientSecret[:10]) {
 		t.Fatal("the secret is on the screen")
@@ -178,17 +186,7 @@ func TestWizardE2ESandboxInvalidSecret(t *testing.T) {
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	tm := startTerm(t, bin, []string{"MDECONNECT_CONFIG_DIR=" + dir}, "--sandbox", "--scenario", "invalid-secret")
-	tm.waitFor("Add a new connector")
-	tm.send(keyEnter)
-	tm.waitFor("By technology")
-	tm.send(keyEnter, keyEnter)
-	tm.waitFor("Waiting for the consent result")
-	tm.send(keyEnter)
-	tm.waitFor("Consent granted")
-	tm.send(keyEnter)
-	tm.waitFor("Filled in from the consent result")
-	tm.send(keyEnter)
-	tm.waitFor("Enter the details")
+	tm.toDetails()
 	tm.send(keyTab, keyTab, keyTab, keyTab, "Fabrikam", keyEnter, keyEnter)
 	tm.waitFor("Invalid client secret")
 	tm.waitFor("A common mistake is pasting the")
@@ -209,17 +207,7 @@ func TestWizardE2ESandboxConsentPropagates(t *testing.T) {
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	tm := startTerm(t, bin, []string{"MDECONNECT_CONFIG_DIR=" + dir}, "--sandbox", "--scenario", "consent-propagating")
-	tm.waitFor("Add a new connector")
-	tm.send(keyEnter)
-	tm.waitFor("By technology")
-	tm.send(keyEnter, keyEnter)
-	tm.waitFor("Waiting for the consent result")
-	tm.send(keyEnter)
-	tm.waitFor("Consent granted")
-	tm.send(keyEnter)
-	tm.waitFor("Filled in from the consent result")
-	tm.send(keyEnter)
-	tm.waitFor("Enter the details")
+	tm.toDetails()
 	tm.send(keyTab, keyTab, keyTab, keyTab, "Contoso", keyEnter, keyEnter)
 	// The fake's first tokens carry no roles: the wizard waits, then passes.
 	tm.waitFor("Waiting for consent to propagate: no roles in the tokens yet")
