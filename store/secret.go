@@ -197,3 +197,16 @@ func (s *Store) missing(at slot) error {
 	return fmt.Errorf("connector %q: %w from %s; save the secret again (rotate it) to repair the connector",
 		at.name, ErrSecretMissing, s.Where(Connector{Name: at.name, SecretStore: at.backend}))
 }
+
+// KeyringAvailable asks the system keyring for an entry that does not exist,
+// under the keyring timeout: nil means the keyring answers, so a secret can be
+// kept there. Callers ask before a long interactive flow rather than after.
+func (s *Store) KeyringAvailable() error {
+	_, err := s.callKeyring("check", slot{name: "mdeconnect-probe", backend: BackendKeyring}, func() (string, error) {
+		return s.keyring.Get(KeyringService, "mdeconnect-probe")
+	})
+	if err == nil || errors.Is(err, ErrSecretMissing) {
+		return nil
+	}
+	return err
+}

@@ -204,3 +204,23 @@ func TestLockTimeout(t *testing.T) {
 		t.Errorf("waited %s for a 50ms lock timeout", elapsed)
 	}
 }
+
+func TestKeyringAvailable(t *testing.T) {
+	ok := newMemKeyring()
+	st, err := Open(Options{Dir: t.TempDir(), Keyring: ok})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.KeyringAvailable(); err != nil {
+		t.Errorf("a working keyring: %v", err)
+	}
+	broken := newMemKeyring()
+	broken.err = errors.New("dbus: no session bus")
+	st, err = Open(Options{Dir: t.TempDir(), Keyring: broken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.KeyringAvailable(); !errors.Is(err, ErrKeyringUnavailable) {
+		t.Errorf("a broken keyring: %v", err)
+	}
+}
