@@ -46,6 +46,8 @@ type tokens struct {
 	client confidential.Client
 	retry  RetryPolicy
 	group  singleflight.Group
+	// bodies holds each failed reply's body, read once (see bodyOf).
+	bodies sync.Map
 	mu     sync.Mutex
 	// requests counts token requests that went past the cache, per tenant/resource.
 	requests map[string]int
@@ -138,6 +140,18 @@ func (t *tokens) Requests() map[string]int {
 	return out
 }
 
+// bodyOf reads an MSAL error reply's body once. MSAL hands the same reply to
+// every caller that shared its failed tenant discovery (the Defender and
+// Graph tokens ask at once), and a body can be read only once.
+func (t *tokens) bodyOf(resp *http.Response) []byte {
+	v, _ := t.bodies.LoadOrStore(resp, sync.OnceValue(func() []byte {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		resp.Body.Close()
+		return b
+	}))
+	return v.(func() []byte)()
+}
+
 func transient(err error) bool {
 	var e *Error
 	if !errors.As(err, &e) || errors.Is(err, context.DeadlineExceeded) {
@@ -156,9 +170,7 @@ func (t *tokens) classify(err error, tenant string) error {
 	}
 	var ce msalerrors.CallErr
 	if errors.As(err, &ce) && ce.Resp != nil {
-		body, _ := io.ReadAll(io.LimitReader(ce.Resp.Body, 1<<20))
-		ce.Resp.Body.Close()
-		r := reply{Status: ce.Resp.StatusCode, Header: ce.Resp.Header, Body: body}
+		r := reply{Status: ce.Resp.StatusCode, Header: ce.Resp.Header, Body: t.bodyOf(ce.Resp)}
 		if ce.Req != nil {
 			r.URL = ce.Req.URL.String()
 		}

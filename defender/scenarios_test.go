@@ -45,7 +45,7 @@ func newEngine(t testing.TB, c *defendertest.Cloud, cfg defender.Config) *defend
 		cfg.HTTPClient = c.Client()
 	}
 	if cfg.Retry == (defender.RetryPolicy{}) {
-		cfg.Retry = defender.RetryPolicy{Attempts: 4, BaseDelay: 20 * time.Millisecond, Budget: 3 * time.Second, PerRequest: 2500 * time.Millisecond}
+		cfg.Retry = defender.RetryPolicy{Attempts: 4, BaseDelay: 20 * time.Millisecond, Budget: 3 * time.Second, PerRequest: 5 * time.Second}
 	}
 	e, err := defender.New(cfg)
 	if err != nil {
