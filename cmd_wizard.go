@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -76,16 +77,59 @@ func (a *app) wizardSetup(o *wizardOptions) (wizard.Options, func(), error) {
 		return wo, nil, err
 	}
 	wo.CloudName = o.cloud
-	dir, err := store.DefaultDir(a.getenv)
+	st, err := a.wizardStore()
 	if err != nil {
 		return wo, nil, err
 	}
-	st, err := store.Open(store.Options{Dir: dir, SecretBackend: store.Backend(a.getenv("MDECONNECT_SECRET_STORE"))})
-	if err != nil {
-		return wo, nil, usageError{err.Error()}
-	}
 	wo.Store = st
 	return wo, func() {}, nil
+}
+
+// wizardStore opens the store the wizard saves to. With the auto backend it
+// asks the keyring first: learning after every step is typed that the secret
+// cannot be kept would lose it all. A file is used only if the user says so.
+func (a *app) wizardStore() (*store.Store, error) {
+	st, err := a.openStore("")
+	if err != nil {
+		return nil, err
+	}
+	if b := strings.ToLower(a.getenv(EnvSecretStore)); b != "" && store.Backend(b) != store.BackendAuto {
+		return st, nil // the user chose where secrets go
+	}
+	kerr := st.KeyringAvailable()
+	if kerr == nil {
+		return st, nil
+	}
+	file := st.Where(store.Connector{SecretStore: store.BackendFile})
+	fmt.Fprintf(a.errOut, "No system keyring answered (%s).\nKeep client secrets in %s? [y/N] ", keyringCause(kerr), file)
+	line, _ := bufio.NewReader(a.in).ReadString('\n')
+	if !yes(line) {
+		return nil, usagef("the wizard did not start: no system keyring answered, and client secrets go to a file only if you say so. "+
+			"Start or unlock your keyring (GNOME Keyring or KWallet in a desktop session; on WSL or a server, "+
+			"e.g. `gnome-keyring-daemon --unlock` inside `dbus-run-session`) and run mdeconnect again, "+
+			"or set %s=file to keep client secrets in %s", EnvSecretStore, file)
+	}
+	return a.openStore(string(store.BackendFile))
+}
+
+// keyringCause is why the keyring did not answer, without the advice the
+// store adds for commands (the wizard asks instead).
+func keyringCause(err error) string {
+	msg := err.Error()
+	_, rest, ok := strings.Cut(msg, store.ErrKeyringUnavailable.Error()+" (")
+	if i := strings.LastIndex(rest, "); "); ok && i > 0 {
+		return rest[:i]
+	}
+	return msg
+}
+
+// yes is a y/N answer that said yes.
+func yes(answer string) bool {
+	switch strings.ToLower(strings.TrimSpace(answer)) {
+	case "y", "yes":
+		return true
+	}
+	return false
 }
 
 func (a *app) sandboxSetup(o *wizardOptions, wo wizard.Options) (wizard.Options, func(), error) {
