@@ -73,8 +73,9 @@ func (p *plain) summary() error {
 	if !ok {
 		return fmt.Errorf("wizard: not saved: %w", context.Canceled)
 	}
-	msg := m.save()()
-	m.onSaved(msg.(savedMsg))
+	if save := m.save(); save != nil {
+		m.onSaved(save().(savedMsg))
+	}
 	if m.summary.err != nil {
 		return m.summary.err
 	}

@@ -56,37 +56,26 @@ func (m *Model) updateSummary(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-// connector is the draft as the store keeps it, with the test's findings.
-func (m *Model) connector() (store.Connector, store.Validation) {
+// connector is the draft as the store keeps it, with the test's findings:
+// domains become the GUIDs discovery found, as `mdeconnect add` does.
+func (m *Model) connector() (store.Connector, store.Validation, error) {
 	now := m.opts.Now().UTC()
 	c := store.Connector{Name: m.draft.Name, Type: m.draft.Technology, Mode: m.draft.Mode, ClientID: m.draft.ClientID,
 		Cloud: m.opts.CloudName}
-	v := store.Validation{At: now, OK: true}
+	res := defender.Result{OK: true}
 	for i, dm := range m.draft.Mappings {
-		var r tenantRow
-		if i < len(m.test.tenants) && m.test.tenants[i].target.TenantID == dm.TenantID {
-			r = m.test.tenants[i]
+		tr := defender.TenantResult{TenantID: dm.TenantID, Customer: dm.Customer}
+		if i < len(m.test.tenants) && m.test.tenants[i].target.TenantID == dm.TenantID && m.test.tenants[i].result != nil {
+			tr = *m.test.tenants[i].result
 		}
-		mp := store.Mapping{TenantID: dm.TenantID, CustomerName: dm.Customer, AddedAt: now}
-		tv := store.TenantValidation{TenantID: r.target.TenantID, OK: r.result != nil && r.result.OK}
-		if r.result != nil && r.result.Info != nil {
-			if !defender.IsGUID(mp.TenantID) && r.result.Info.TenantID != "" {
-				mp.Domain, mp.TenantID = mp.TenantID, r.result.Info.TenantID
-			}
-			tv.RegionScope, tv.CloudInstance = r.result.Info.RegionScope, r.result.Info.CloudInstance
-		}
-		tv.TenantID = mp.TenantID
-		if r.result != nil {
-			tv.GrantedRoles = r.result.Claims["defender"].Roles
-			for _, ch := range r.result.Checks {
-				tv.Checks = append(tv.Checks, store.Check{ID: string(ch.ID), Status: string(ch.Status), Problem: string(ch.Problem)})
-			}
-		}
-		v.OK = v.OK && tv.OK
-		c.Mappings = append(c.Mappings, mp)
-		v.Tenants = append(v.Tenants, tv)
+		res.OK = res.OK && tr.OK
+		res.Tenants = append(res.Tenants, tr)
+		c.Mappings = append(c.Mappings, store.Mapping{TenantID: dm.TenantID, CustomerName: dm.Customer, AddedAt: now})
 	}
-	return c, v
+	if err := ResolveMappings(c.Mappings, &res); err != nil {
+		return c, store.Validation{}, err
+	}
+	return c, ValidationRecord(res, now), nil
 }
 
 func (m *Model) save() tea.Cmd {
@@ -95,8 +84,12 @@ func (m *Model) save() tea.Cmd {
 		m.summary.err = errors.New("no connector store is open")
 		return nil
 	}
+	c, v, err := m.connector()
+	if err != nil {
+		m.summary.err = err
+		return nil
+	}
 	m.summary.saving, m.summary.err = true, nil
-	c, v := m.connector()
 	secret := m.draft.Secret
 	return func() tea.Msg {
 		if err := st.Add(c, secret); err != nil {
