@@ -64,9 +64,19 @@ func csvReadError(err error) error {
 	return fmt.Errorf("reading the mappings: %w", err)
 }
 
+// headerWords are the first columns a header row may name. A first row is a
+// header only when it says one of them: a row that merely mentions "tenant"
+// (contosotenant.onmicrosoft.com) is data and must not be skipped.
+var headerWords = map[string]bool{"tenant": true, "tenant id": true, "tenantid": true, "tenant domain": true,
+	"domain": true, "directory id": true, "directoryid": true}
+
 func isHeader(rec []string) bool {
-	f := strings.ToLower(strings.TrimSpace(rec[0]))
-	return strings.Contains(f, "tenant") && !defender.IsGUID(f)
+	f := strings.TrimSpace(strings.TrimPrefix(rec[0], "\ufeff")) // Excel writes a byte-order mark
+	if _, err := defender.ParseTenant(f); err == nil {
+		return false
+	}
+	f = strings.NewReplacer("_", " ", "-", " ").Replace(strings.ToLower(f))
+	return headerWords[strings.Join(strings.Fields(f), " ")]
 }
 
 func mappingFromRecord(rec []string) (Mapping, error) {

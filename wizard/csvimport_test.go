@@ -21,6 +21,11 @@ func TestParseMappingsCSV(t *testing.T) {
 		{"three columns", tenantA + ",A,extra\n", 0, "line 1: expected 2 columns"},
 		{"duplicate", tenantA + ",A\n" + strings.ToUpper(tenantA) + ",B\n", 0, "line 2: tenant"},
 		{"empty", "tenant,customer\n", 0, "no mappings"},
+		{"header words", "Tenant ID,Customer\n" + tenantA + ",Contoso\n", 1, ""},
+		{"header with a byte-order mark", "\ufefftenant_id,customer\r\n" + tenantA + ",Contoso\r\n", 1, ""},
+		{"first row names a tenant", "contosotenantnotfound.onmicrosoft.com,Contoso\n" + tenantA + ",A\n", 2, ""},
+		{"one row with tenant in its domain", "mytenant.example.com,Contoso\n", 1, ""},
+		{"unknown header is named", "Tenant GUID,Customer\n" + tenantA + ",A\n", 0, "line 1:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -37,6 +37,9 @@ func FuzzParseMappingsCSV(f *testing.F) {
 		"\"unterminated,\n",
 		"\xef\xbb\xbftenant,customer\r\n" + tenantA + ",X\r\n",
 		"../x,Y\n",
+		"contosotenantnotfound.onmicrosoft.com,Contoso\n",
+		"mytenant.example.com,Contoso\n",
+		"Tenant ID,Customer\n" + tenantA + ",Contoso\n",
 	} {
 		f.Add([]byte(s))
 	}
