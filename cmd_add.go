@@ -166,7 +166,7 @@ func (a *app) connectorFromFlags(o *addOptions) (store.Connector, error) {
 		return store.Connector{}, usagef("--client-id %q is not a GUID: Paratira's app is %s", o.clientID, defender.ParatiraClientID)
 	}
 	if _, err := defender.LookupCloud(o.cloud); err != nil {
-		return store.Connector{}, usageError{err.Error()}
+		return store.Connector{}, usageError{msg: err.Error()}
 	}
 	mappings, err := a.mappingsFromFlags(o.tenants, o.mappingsFile)
 	if err != nil {

@@ -101,7 +101,7 @@ func (a *app) editChange(o *editOptions) (func(*store.Connector) error, error) {
 	}
 	if o.cloud != "" {
 		if _, err := defender.LookupCloud(o.cloud); err != nil {
-			return nil, usageError{err.Error()}
+			return nil, usageError{msg: err.Error()}
 		}
 	}
 	if o.mode != "" && o.mode != string(store.OneToOne) && o.mode != string(store.OneToMany) {

@@ -205,6 +205,8 @@ type tenantSummary struct {
 	Customer string        `json:"customer,omitempty"`
 	OK       bool          `json:"ok"`
 	Problems []reportCheck `json:"problems"`
+	// Unfinished counts checks a cancellation stopped before they ended.
+	Unfinished int `json:"unfinished,omitempty"`
 }
 
 func summarizeReport(rep *supportReport, path string) reportSummary {
@@ -212,6 +214,10 @@ func summarizeReport(rep *supportReport, path string) reportSummary {
 	for _, t := range rep.Tenants {
 		ts := tenantSummary{TenantID: t.TenantID, Customer: t.Customer, OK: t.OK, Problems: []reportCheck{}}
 		for _, c := range t.Checks {
+			if c.Status == defender.Skip && strings.HasPrefix(c.Message, "cancelled") {
+				ts.Unfinished++
+				ts.OK = false
+			}
 			if c.Status == defender.Fail || c.Status == defender.Warn {
 				ts.Problems = append(ts.Problems, reportCheck{ID: c.ID, Title: c.Title, Status: c.Status,
 					Problem: c.Problem, ProblemTitle: c.ProblemTitle, Message: c.Message, Diag: c.Diag})
@@ -234,8 +240,13 @@ func (a *app) printReportSummary(rep *supportReport, path string, jsonOut bool) 
 		if t.Customer != "" {
 			name = t.Customer + " (" + t.TenantID + ")"
 		}
+		if t.Unfinished > 0 {
+			fmt.Fprintf(w, "%s %s: %d check(s) did not finish (cancelled)\n", statusMark(defender.Warn), name, t.Unfinished)
+		}
 		if len(t.Problems) == 0 {
-			fmt.Fprintf(w, "%s %s: every check passed\n", statusMark(defender.Pass), name)
+			if t.Unfinished == 0 {
+				fmt.Fprintf(w, "%s %s: every check passed\n", statusMark(defender.Pass), name)
+			}
 			continue
 		}
 		fmt.Fprintf(w, "%s %s\n", statusMark(map[bool]defender.Status{true: defender.Warn, false: defender.Fail}[t.OK]), name)

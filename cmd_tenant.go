@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/paratira/mdeconnect/defender"
+	"github.com/paratira/mdeconnect/defender/problem"
 	"github.com/spf13/cobra"
 )
 
@@ -114,7 +115,11 @@ func printResolved(a *app, out []resolved) {
 	w := a.colorWriter(a.out)
 	for _, r := range out {
 		if !r.OK {
-			fmt.Fprintf(w, "%s %s: %s\n", statusMark(defender.Fail), r.Input, r.Error)
+			msg := r.Error
+			if r.Problem != "" {
+				msg = problem.Code(r.Problem).Title() + ": " + msg
+			}
+			fmt.Fprintf(w, "%s %s: %s\n", statusMark(defender.Fail), r.Input, msg)
 			continue
 		}
 		fmt.Fprintf(w, "%s %s  %s  region %s  cloud %s\n", statusMark(defender.Pass), r.Input, r.TenantID, orDash(r.RegionScope), orDash(r.CloudInstance))

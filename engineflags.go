@@ -25,11 +25,11 @@ func (f *engineFlags) register(cmd *cobra.Command) {
 func (a *app) resolveCloud(name string) (defender.Cloud, error) {
 	c, err := defender.LookupCloud(name)
 	if err != nil {
-		return c, usageError{err.Error()}
+		return c, usageError{msg: err.Error()}
 	}
 	c, err = c.FromEnv(a.getenv)
 	if err != nil {
-		return c, usageError{err.Error()}
+		return c, usageError{msg: err.Error()}
 	}
 	return c, nil
 }
@@ -49,7 +49,7 @@ func (a *app) newEngine(cloud defender.Cloud, clientID, secret string, f engineF
 	e, err := defender.New(defender.Config{Cloud: cloud, ClientID: clientID, ClientSecret: secret,
 		HTTPClient: a.traceClient(a.httpClient, secret), Parallel: f.parallel, Retry: retry, OnEvent: onEvent})
 	if err != nil {
-		return nil, usageError{err.Error()}
+		return nil, usageError{msg: err.Error()}
 	}
 	return e, nil
 }

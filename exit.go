@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"charm.land/fang/v2"
+	"github.com/spf13/cobra"
 )
 
 // Exit codes shared by every command; scripts depend on them.
@@ -20,11 +21,15 @@ const (
 )
 
 // usageError is bad input: exit 2 with a message that says what, why and what to do.
-type usageError struct{ msg string }
+// help is set for cobra's own flag and argument errors, which name no remedy.
+type usageError struct {
+	msg  string
+	help bool
+}
 
 func (e usageError) Error() string { return e.msg }
 
-func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+func usagef(format string, args ...any) error { return usageError{msg: fmt.Sprintf(format, args...)} }
 
 // errChecksFailed reports that validation ran and at least one check failed.
 // Its output has already been printed, so the error handler stays quiet.
@@ -59,18 +64,21 @@ func exitCode(err error) int {
 	}
 }
 
-// isCobraUsage recognises cobra's own flag and argument errors, which are not typed.
+// isCobraUsage recognises cobra's argument-count and unknown-command errors,
+// which are not typed; flag errors arrive typed through flagError.
 func isCobraUsage(err error) bool {
 	s := err.Error()
-	for _, p := range []string{"unknown flag", "unknown shorthand flag", "flag needs an argument",
-		"invalid argument", "unknown command", "accepts ", "requires at least", "requires at most",
-		"required flag", "if any flags in the group", "none of the others can be"} {
+	for _, p := range []string{"unknown command ", "accepts at most ", "accepts between ", "accepts 0 arg(s)",
+		"requires at least ", "requires at most ", "arg(s), received "} {
 		if strings.Contains(s, p) {
 			return true
 		}
 	}
 	return false
 }
+
+// flagError makes cobra's flag parsing errors usage errors.
+func flagError(_ *cobra.Command, err error) error { return usageError{msg: err.Error(), help: true} }
 
 // renderError prints a failed command's error on stderr, unless its output
 // already said everything.
@@ -84,7 +92,8 @@ func (a *app) renderError(w io.Writer, _ fang.Styles, err error) {
 		return
 	}
 	fmt.Fprintln(w, "Error: "+err.Error())
-	if exitCode(err) == exitUsage && isCobraUsage(err) {
+	var ue usageError
+	if isCobraUsage(err) || (errors.As(err, &ue) && ue.help) {
 		fmt.Fprintln(w, "Try --help for usage.")
 	}
 }

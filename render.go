@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"sync"
 
 	"charm.land/lipgloss/v2"
@@ -73,7 +72,7 @@ func renderResult(w io.Writer, res defender.Result) {
 }
 
 func checkLine(c defender.CheckResult) string {
-	if c.Problem == "" || strings.HasPrefix(c.Message, c.Problem.Title()) {
+	if c.Problem == "" {
 		return c.Message
 	}
 	return c.Problem.Title() + ": " + c.Message

@@ -81,7 +81,7 @@ func (a *app) connectorCloud(c store.Connector) (defender.Cloud, error) {
 		return cloud, fmt.Errorf("connector %q: %w", c.Name, err)
 	}
 	if cloud, err = cloud.FromEnv(a.getenv); err != nil {
-		return cloud, usageError{err.Error()}
+		return cloud, usageError{msg: err.Error()}
 	}
 	return cloud, nil
 }
@@ -121,11 +121,11 @@ func storeError(err error) error {
 	var ve *store.ValidationError
 	switch {
 	case errors.As(err, &ve):
-		return usageError{ve.Error()}
+		return usageError{msg: ve.Error()}
 	case errors.Is(err, store.ErrNotFound):
-		return usageError{err.Error() + ": `mdeconnect list` shows the saved connectors"}
+		return usageError{msg: err.Error() + ": `mdeconnect list` shows the saved connectors"}
 	case errors.Is(err, store.ErrExists):
-		return usageError{err.Error() + ": choose another --name, or change the existing one with `mdeconnect edit`"}
+		return usageError{msg: err.Error() + ": choose another --name, or change the existing one with `mdeconnect edit`"}
 	}
 	return err
 }

@@ -70,7 +70,7 @@ func entraReplyError(r reply, tenant string) *Error {
 	// The renderers put the problem's title in front; the message says what Entra said.
 	msg := firstLine(e.Description)
 	if code == problem.TenantNotFound {
-		msg = fmt.Sprintf("Tenant not found: Entra ID does not know %q in this cloud (%s)", tenant, aadstsLabel(e.Codes))
+		msg = fmt.Sprintf("Entra ID does not know %q in this cloud (%s)", tenant, aadstsLabel(e.Codes))
 	}
 	return &Error{Problem: code, Msg: msg, Diag: d}
 }

@@ -144,6 +144,10 @@ func (e *Engine) Validate(ctx context.Context, targets []Target) (Result, error)
 	for _, t := range res.Tenants {
 		res.OK = res.OK && t.OK
 	}
+	if ctx.Err() != nil {
+		// Interrupted checks are skipped, not passed: nothing was proven.
+		res.OK, res.Cancelled = false, true
+	}
 	res.DurationMS = e.cfg.Now().Sub(start).Milliseconds()
 	return res, ctx.Err()
 }

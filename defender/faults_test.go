@@ -116,6 +116,9 @@ func TestCancelAtEveryPhaseLeavesNoGoroutine(t *testing.T) {
 		if err == nil && after < time.Second {
 			t.Errorf("cancel after %v: no error", after)
 		}
+		if err != nil && (res.OK || !res.Cancelled) {
+			t.Errorf("cancel after %v: a cancelled run reads ok=%v cancelled=%v", after, res.OK, res.Cancelled)
+		}
 		if d := time.Since(start) - after; d > 500*time.Millisecond {
 			t.Errorf("cancel after %v: returned %v later", after, d)
 		}

@@ -115,6 +115,8 @@ type Result struct {
 	OK         bool           `json:"ok"`
 	DurationMS int64          `json:"duration_ms"`
 	Tenants    []TenantResult `json:"tenants"`
+	// Cancelled is set when the run was interrupted before every check ended.
+	Cancelled bool `json:"cancelled,omitempty"`
 }
 
 // Check returns the result of check id, and whether it ran.

@@ -45,7 +45,9 @@ func syncDir(dir string) error {
 		return fmt.Errorf("flush folder %s: %w", dir, err)
 	}
 	defer d.Close()
-	if err := d.Sync(); err != nil {
+	if err := d.Sync(); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOTSUP) {
+		// SMB, NFS and some FUSE folders cannot be flushed at all (EINVAL,
+		// ENOTSUP); the rename already happened, so that is no failure.
 		return fmt.Errorf("flush folder %s: %w", dir, err)
 	}
 	return nil
