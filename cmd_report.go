@@ -22,7 +22,7 @@ type reportOptions struct {
 func newReportCmd(a *app) *cobra.Command {
 	o := &reportOptions{}
 	cmd := &cobra.Command{
-		Use:   "report [NAME | --tenant TENANT[=CUSTOMER] ... --client-secret-stdin] [-o FILE]",
+		Use:   "report [NAME]",
 		Short: "Test the connection and write a diagnostic bundle for Paratira support",
 		Long: "Run the connection test (or, with --last, take the test recorded for connector NAME)\n" +
 			"and write one JSON file with everything support needs to see why it failed: the\n" +
@@ -94,6 +94,9 @@ func (a *app) reportAdHoc(cmd *cobra.Command, o *reportOptions) (*supportReport,
 	}
 	cloud, err := a.resolveCloud(o.cloud)
 	if err != nil {
+		return nil, err
+	}
+	if err := o.engineFlags.check(); err != nil {
 		return nil, err
 	}
 	secret, err := a.readSecret(o.secretIn)

@@ -26,7 +26,7 @@ type sandboxOptions struct {
 func newSandboxCmd(a *app) *cobra.Command {
 	o := &sandboxOptions{}
 	cmd := &cobra.Command{
-		Use:   "sandbox [--addr HOST:PORT] [--ca-file PATH] [--latency D] [--replay REPORT.json] | --list",
+		Use:   "sandbox",
 		Short: "Serve the fake Microsoft cloud (every scenario tenant), or replay a support report",
 		Long: "Serve mdeconnect's fake Microsoft cloud (Entra ID, the Defender for Endpoint API and\n" +
 			"Microsoft Graph) on loopback TLS until interrupted. Every scenario tenant is served at\n" +

@@ -36,8 +36,8 @@ type connectorError struct {
 
 // runTestAll re-validates every saved connector and records each result.
 func (a *app) runTestAll(cmd *cobra.Command, o *testOptions) error {
-	if len(o.tenants) > 0 || o.secretIn {
-		return usagef("--all tests every saved connector with its own tenants and secret: drop --tenant and --client-secret-stdin")
+	if len(o.tenants) > 0 || o.secretIn || cmd.Flags().Changed("client-id") {
+		return usagef("--all tests every saved connector with its own tenants, client ID and secret: drop --tenant, --client-id and --client-secret-stdin")
 	}
 	st, err := a.openStore("")
 	if err != nil {
@@ -50,7 +50,7 @@ func (a *app) runTestAll(cmd *cobra.Command, o *testOptions) error {
 	if len(list) == 0 {
 		return usagef("no saved connectors to test: add one with `mdeconnect` or `mdeconnect add`")
 	}
-	out := a.testEach(cmd, st, list, o.engineFlags)
+	out := a.testEach(cmd, st, list, checkRun{flags: o.engineFlags, wait: o.waitConsent})
 	if o.jsonOut {
 		if err := writeJSON(a.out, out); err != nil {
 			return err
@@ -67,7 +67,8 @@ func (a *app) runTestAll(cmd *cobra.Command, o *testOptions) error {
 	return nil
 }
 
-func (a *app) testEach(cmd *cobra.Command, st *store.Store, list []store.Connector, flags engineFlags) allOutput {
+// testEach tests every connector with run's flags and wait.
+func (a *app) testEach(cmd *cobra.Command, st *store.Store, list []store.Connector, run checkRun) allOutput {
 	results := make([]savedTestOutput, len(list))
 	errs := make([]error, len(list))
 	tenants := 0
@@ -83,7 +84,9 @@ func (a *app) testEach(cmd *cobra.Command, st *store.Store, list []store.Connect
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			res, err := a.testConnector(cmd, st, c, checkRun{targets: targetsOf(c), flags: flags, prog: &progress{w: prog.w}})
+			r := run
+			r.targets, r.prog = targetsOf(c), &progress{w: prog.w}
+			res, err := a.testConnector(cmd, st, c, r)
 			for _, t := range res.Tenants {
 				prog.tenantDone(t)
 			}

@@ -91,6 +91,9 @@ func (a *app) runAdHocTest(cmd *cobra.Command, o *testOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := o.engineFlags.check(); err != nil {
+		return err
+	}
 	secret, err := a.readSecret(o.secretIn)
 	if err != nil {
 		return err

@@ -34,13 +34,22 @@ func (a *app) resolveCloud(name string) (defender.Cloud, error) {
 	return c, nil
 }
 
-// newEngine builds the engine for a command, with the app's HTTP client.
-func (a *app) newEngine(cloud defender.Cloud, clientID, secret string, f engineFlags, onEvent func(defender.Event)) (*defender.Engine, error) {
+// check refuses flag values no run can use; commands call it before they
+// ask for a secret, so bad input fails at once.
+func (f engineFlags) check() error {
 	if f.parallel < 1 || f.parallel > 500 {
-		return nil, usagef("--parallel %d is out of range: use 1 to 500", f.parallel)
+		return usagef("--parallel %d is out of range: use 1 to 500", f.parallel)
 	}
 	if f.timeout < 0 || (f.timeout > 0 && f.timeout < 100*time.Millisecond) {
-		return nil, usagef("--timeout %s is too short: give a duration such as 20s", f.timeout)
+		return usagef("--timeout %s is too short: give a duration such as 20s", f.timeout)
+	}
+	return nil
+}
+
+// newEngine builds the engine for a command, with the app's HTTP client.
+func (a *app) newEngine(cloud defender.Cloud, clientID, secret string, f engineFlags, onEvent func(defender.Event)) (*defender.Engine, error) {
+	if err := f.check(); err != nil {
+		return nil, err
 	}
 	retry := defender.DefaultRetry
 	if f.timeout > 0 {

@@ -54,9 +54,12 @@ func renderResult(w io.Writer, res defender.Result) {
 			verdict = failStyle.Render("failed")
 		}
 		fmt.Fprintf(w, "%s %s\n", boldStyle.Render("Tenant "+name), verdict)
+		said := map[string]bool{}
 		for _, c := range t.Checks {
 			fmt.Fprintf(w, "  %s %-30s %s\n", statusMark(c.Status), c.ID.Title(), checkLine(c))
-			if c.Remedy != "" {
+			// A remedy shared by several checks of a tenant is said once.
+			if c.Remedy != "" && !said[c.Remedy] {
+				said[c.Remedy] = true
 				fmt.Fprintf(w, "      %s\n", dimStyle.Render("→ "+c.Remedy))
 			}
 		}

@@ -30,7 +30,7 @@ type Config struct {
 // per tenant (100 calls a minute), and one tenant's validation makes ten, so
 // parallelism across tenants costs no tenant its budget. At 300 ms a reply,
 // 50 validates 200 tenants in about 5 s (20: 10 s) in under 50 MB; beyond 50
-// a 2-core machine is busy and the time no longer falls (docs/performance.md).
+// a 2-core machine is busy and the time no longer falls (README, Performance).
 const DefaultParallel = 50
 
 // Engine validates connectors against one cloud with one app registration.

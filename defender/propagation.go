@@ -55,7 +55,8 @@ func MissingRoles(t TenantResult) []string {
 // pass or wait runs out. Each try uses a new engine from newEngine, since the
 // token cache would otherwise hand back the token without roles.
 func WaitForConsent(ctx context.Context, newEngine func() (*Engine, error), targets []Target, wait, firstDelay time.Duration, onWait func(Waiting)) (Result, error) {
-	deadline := time.Now().Add(wait)
+	start := time.Now()
+	deadline := start.Add(wait)
 	delay := firstDelay
 	var res Result
 	pending := targets
@@ -66,6 +67,7 @@ func WaitForConsent(ctx context.Context, newEngine func() (*Engine, error), targ
 		}
 		r, err := e.Validate(ctx, pending)
 		res = merge(res, r, targets)
+		res.DurationMS = time.Since(start).Milliseconds()
 		if err != nil {
 			return res, err
 		}
@@ -104,7 +106,7 @@ func merge(prev, next Result, order []Target) Result {
 	for _, t := range next.Tenants {
 		byID[t.TenantID] = t
 	}
-	out := Result{OK: true, DurationMS: prev.DurationMS + next.DurationMS}
+	out := Result{OK: true, Cancelled: next.Cancelled}
 	for _, tg := range order {
 		t := byID[tg.TenantID]
 		out.Tenants = append(out.Tenants, t)

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -28,8 +29,11 @@ type Exchange struct {
 	Error     string `json:"error,omitempty"`
 }
 
-// maxTracedBody bounds what a trace keeps of one body.
-const maxTracedBody = 2 << 20
+// maxTracedBody bounds what a trace keeps of one body, maxTraceTotal of all.
+const (
+	maxTracedBody = 2 << 20
+	maxTraceTotal = 256 << 20
+)
 
 // Redactor removes secrets from anything that is written down.
 type Redactor struct {
@@ -93,6 +97,7 @@ type Tracer struct {
 	Redactor   *Redactor
 	OnExchange func(Exchange)
 	Now        func() time.Time
+	kept       atomic.Int64
 }
 
 // RoundTrip implements http.RoundTripper.
@@ -120,7 +125,8 @@ func (t *Tracer) RoundTrip(req *http.Request) (*http.Response, error) {
 		t.emit(ex)
 		return resp, err
 	}
-	body, rerr := io.ReadAll(resp.Body)
+	// The engine reads at most maxBody of a reply; the trace passes that on.
+	body, rerr := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	resp.Body.Close()
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	if rerr != nil {
@@ -129,10 +135,16 @@ func (t *Tracer) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	ex.Status = resp.StatusCode
 	ex.ResponseHeaders = t.Redactor.headers(resp.Header)
-	if len(body) > maxTracedBody {
-		body, ex.Truncated = body[:maxTracedBody], true
+	kept := body
+	if len(kept) > maxTracedBody {
+		kept, ex.Truncated = kept[:maxTracedBody], true
 	}
-	ex.ResponseBody = t.Redactor.String(string(body))
+	// A long run keeps at most maxTraceTotal of bodies in all; later ones
+	// are noted, not kept, so a 200-tenant report stays a sane size.
+	if t.kept.Add(int64(len(kept))) > maxTraceTotal {
+		kept, ex.Truncated = nil, true
+	}
+	ex.ResponseBody = t.Redactor.String(string(kept))
 	t.emit(ex)
 	return resp, nil
 }

@@ -85,7 +85,7 @@ func (s *Store) Get(name string) (Connector, error) {
 }
 
 func notFound(name string) error {
-	return fmt.Errorf("connector %q: %w; `mdeconnect list` shows the saved connectors", name, ErrNotFound)
+	return fmt.Errorf("connector %q: %w", name, ErrNotFound)
 }
 
 // load reads connectors.json. A missing file is an empty store (raw is nil);
