@@ -11,6 +11,7 @@ import (
 
 	"charm.land/huh/v2"
 	"github.com/charmbracelet/colorprofile"
+	"github.com/paratira/mdeconnect/defender"
 	"github.com/paratira/mdeconnect/defender/defendertest"
 	"github.com/paratira/mdeconnect/store"
 	"github.com/paratira/mdeconnect/wizard"
@@ -69,7 +70,8 @@ func (a *app) wizardSetup(o *wizardOptions) (wizard.Options, func(), error) {
 		return wizard.Options{}, nil, err
 	}
 	wo := wizard.Options{RedirectURI: redirect, HTTPClient: a.httpClient, Parallel: o.parallel,
-		Hyperlinks: hyperlinksSupported(a.getenv), Browser: wizard.SystemBrowser{Getenv: a.getenv}}
+		Hyperlinks: hyperlinksSupported(a.getenv), Browser: wizard.SystemBrowser{Getenv: a.getenv},
+		NewEngine: a.wizardEngine(o.engineFlags)}
 	if o.sandbox {
 		return a.sandboxSetup(o, wo)
 	}
@@ -132,6 +134,19 @@ func yes(answer string) bool {
 	return false
 }
 
+// wizardEngine builds the wizard's engines as newEngine builds the commands':
+// the --debug log learns each secret to redact it, and --timeout applies.
+func (a *app) wizardEngine(f engineFlags) func(defender.Config) (*defender.Engine, error) {
+	return func(cfg defender.Config) (*defender.Engine, error) {
+		cfg.HTTPClient = a.traceClient(cfg.HTTPClient, cfg.ClientSecret)
+		if f.timeout > 0 {
+			cfg.Retry = defender.DefaultRetry
+			cfg.Retry.PerRequest = f.timeout
+		}
+		return defender.New(cfg)
+	}
+}
+
 func (a *app) sandboxSetup(o *wizardOptions, wo wizard.Options) (wizard.Options, func(), error) {
 	sb, err := startSandbox(a.getenv, defendertest.Options{})
 	if err != nil {
@@ -155,8 +170,8 @@ func (a *app) sandboxSetup(o *wizardOptions, wo wizard.Options) (wizard.Options,
 		sb.close()
 		return wo, nil, err
 	}
-	wo.Cloud, wo.CloudName, wo.HTTPClient = sb.cloud, "global", sb.client
-	wo.Browser = sandboxBrowser{client: sb.client, scenario: sc.Name}
+	wo.Cloud, wo.CloudName, wo.HTTPClient = sb.cloud, "global", a.traced(sb.client)
+	wo.Browser = sandboxBrowser{client: wo.HTTPClient, scenario: sc.Name}
 	// A fresh consent reaches the fake's tokens within seconds, and a role
 	// that was never granted never comes: show both without a long wait.
 	wo.ConsentFirstDelay, wo.ConsentWait = time.Second, time.Minute

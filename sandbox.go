@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/paratira/mdeconnect/defender"
@@ -85,6 +86,31 @@ func (sb *sandbox) scenario(name string) (defendertest.Scenario, error) {
 		names = append(names, s.Name)
 	}
 	return defendertest.Scenario{}, usagef("unknown sandbox scenario %q: choose one of %s", name, strings.Join(names, ", "))
+}
+
+// traced gives c, the sandbox's client, the --debug log's transport when a
+// log is being written, so exchanges with the fake cloud are logged, and
+// redacted, like exchanges with Microsoft.
+func (a *app) traced(c *http.Client) *http.Client {
+	if a.httpClient == nil {
+		return c
+	}
+	log, ok := a.httpClient.Transport.(*supportTransport)
+	if !ok {
+		return c
+	}
+	st := &supportTransport{base: c.Transport, red: log.red}
+	st.subscribe(func(ex tracedExchange) {
+		log.mu.Lock()
+		sinks := slices.Clone(log.sinks)
+		log.mu.Unlock()
+		for _, f := range sinks {
+			f(ex)
+		}
+	})
+	out := *c
+	out.Transport = st
+	return &out
 }
 
 // close stops the fake cloud and removes a throwaway folder.

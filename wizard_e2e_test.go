@@ -14,6 +14,7 @@ import (
 
 	"github.com/charmbracelet/x/vt"
 	"github.com/creack/pty"
+	"github.com/paratira/mdeconnect/defender"
 	"github.com/paratira/mdeconnect/defender/defendertest"
 	"github.com/paratira/mdeconnect/store"
 	"github.com/zalando/go-keyring"
@@ -315,5 +316,58 @@ func TestWizardStoreAsksBeforeAFile(t *testing.T) {
 				t.Errorf("secret kept in %q, want %q", saved.SecretStore, tc.want)
 			}
 		})
+	}
+}
+
+// TestWizardE2ESandboxDebugLog: --sandbox --debug logs the exchanges with the
+// fake cloud, and the client secret the wizard signs in with is not in them.
+func TestWizardE2ESandboxDebugLog(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	cache := t.TempDir()
+	tm := startTerm(t, bin, []string{"MDECONNECT_CONFIG_DIR=" + t.TempDir(), "XDG_CACHE_HOME=" + cache}, "--sandbox", "--scenario", "healthy", "--debug")
+	tm.toDetails()
+	tm.send(keyTab, keyTab, keyTab, keyTab, "Contoso", keyEnter, keyEnter)
+	tm.waitFor("Press enter to review the summary")
+	tm.send(keyCtrlC)
+	if code := tm.exitCode(); code != 130 {
+		t.Fatalf("exit %d, want 130:\n%s", code, tm.screen())
+	}
+	logs, _ := filepath.Glob(filepath.Join(cache, "mdeconnect", "debug-*.log"))
+	if len(logs) != 1 {
+		t.Fatalf("debug logs %v, want one", logs)
+	}
+	raw, err := os.ReadFile(logs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"msg":"http"`, "/oauth2/v2.0/token", "/.well-known/openid-configuration"} {
+		if !bytes.Contains(raw, []byte(want)) {
+			t.Errorf("the debug log lacks %q:\n%s", want, raw)
+		}
+	}
+	if bytes.Contains(raw, []byte(defendertest.SandboxClientSecret)) {
+		t.Error("the client secret is in the debug log")
+	}
+}
+
+// TestWizardEngineRedactsSecret: every engine the wizard builds registers its
+// secret with the --debug log's redactor, whatever the log's form fields hide.
+func TestWizardEngineRedactsSecret(t *testing.T) {
+	a := newApp(strings.NewReader(""), io.Discard, io.Discard, func(string) string { return "" })
+	tr := a.tracing()
+	build := a.wizardEngine(engineFlags{})
+	cloud, err := defender.LookupCloud("global")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const typed = "Zx9~typed-in-the-wizard-secret"
+	if _, err := build(defender.Config{Cloud: cloud, ClientID: defender.ParatiraClientID, ClientSecret: typed, HTTPClient: a.httpClient}); err != nil {
+		t.Fatal(err)
+	}
+	if got := tr.red.String("echoed: " + typed); strings.Contains(got, typed) {
+		t.Errorf("the wizard's secret is not redacted: %q", got)
 	}
 }

@@ -73,7 +73,7 @@ func (p *plain) tenant() error {
 		if input, err = p.input("Tenant ID or domain", input, validTenant); err != nil {
 			return err
 		}
-		eng, err := defender.New(defender.Config{Cloud: m.opts.Cloud, ClientID: m.draft.ClientID, HTTPClient: m.opts.HTTPClient})
+		eng, err := m.engineFor("", nil)()
 		if err != nil {
 			return err
 		}

@@ -15,14 +15,13 @@ func (p *plain) test() error {
 	p.heading(StepTest)
 	for {
 		var mu sync.Mutex
-		eng, err := defender.New(defender.Config{Cloud: m.opts.Cloud, ClientID: d.ClientID, ClientSecret: d.Secret,
-			HTTPClient: m.opts.HTTPClient, Parallel: m.opts.Parallel, OnEvent: func(ev defender.Event) {
-				if ev.Kind == defender.CheckFinished && ev.Result != nil {
-					mu.Lock()
-					defer mu.Unlock()
-					p.say("%s %s, %s: %s", ev.TenantID, ev.Check.Title(), ev.Result.Status, m.checkText(*ev.Result))
-				}
-			}})
+		eng, err := m.engineFor(d.Secret, func(ev defender.Event) {
+			if ev.Kind == defender.CheckFinished && ev.Result != nil {
+				mu.Lock()
+				defer mu.Unlock()
+				p.say("%s %s, %s: %s", ev.TenantID, ev.Check.Title(), ev.Result.Status, m.checkText(*ev.Result))
+			}
+		})()
 		if err != nil {
 			return err
 		}

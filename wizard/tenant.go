@@ -113,7 +113,7 @@ func (m *Model) resolveTenant() tea.Cmd {
 		t.parseErr = err
 		return nil
 	}
-	eng, err := defender.New(defender.Config{Cloud: m.opts.Cloud, ClientID: m.draft.ClientID, HTTPClient: m.opts.HTTPClient})
+	eng, err := m.engineFor("", nil)()
 	if err != nil {
 		t.err = err
 		return nil

@@ -145,10 +145,7 @@ func (m *Model) launch(rows []int, work runWork) tea.Cmd {
 		case <-ctx.Done():
 		}
 	}
-	cfg := defender.Config{Cloud: m.opts.Cloud, ClientID: m.draft.ClientID, ClientSecret: m.draft.Secret,
-		HTTPClient: m.opts.HTTPClient, Parallel: m.opts.Parallel,
-		OnEvent: func(ev defender.Event) { send(checkMsg{run, ev}) }}
-	newEngine := func() (*defender.Engine, error) { return defender.New(cfg) }
+	newEngine := m.engineFor(m.draft.Secret, func(ev defender.Event) { send(checkMsg{run, ev}) })
 	if _, err := newEngine(); err != nil {
 		cancel()
 		t.err = err

@@ -64,6 +64,10 @@ type Options struct {
 	// minutes); ConsentFirstDelay is the first pause between tries (default
 	// 10 seconds), doubled each try up to 30 seconds.
 	ConsentWait, ConsentFirstDelay time.Duration
+	// NewEngine builds every engine the wizard uses (tenant lookup, test
+	// runs, consent waits); the caller adds what it wraps engines with, such
+	// as a tracer that must learn the secret to redact it. Default defender.New.
+	NewEngine func(cfg defender.Config) (*defender.Engine, error)
 	// NewState makes the consent state; default defender.NewState.
 	NewState func() string
 	Now      func() time.Time
@@ -75,6 +79,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.CloudName == "" {
 		o.CloudName = o.Cloud.Name
+	}
+	if o.NewEngine == nil {
+		o.NewEngine = defender.New
 	}
 	if o.NewState == nil {
 		o.NewState = defender.NewState
@@ -92,6 +99,16 @@ func (o Options) withDefaults() Options {
 		o.Parallel = defender.DefaultParallel
 	}
 	return o
+}
+
+// engineFor returns a builder of engines for the draft's app as it is now,
+// signing in with secret (empty for discovery alone). It copies what it
+// needs, so work in flight may call it while the draft changes.
+func (m *Model) engineFor(secret string, onEvent func(defender.Event)) func() (*defender.Engine, error) {
+	build := m.opts.NewEngine
+	cfg := defender.Config{Cloud: m.opts.Cloud, ClientID: m.draft.ClientID, ClientSecret: secret,
+		HTTPClient: m.opts.HTTPClient, Parallel: m.opts.Parallel, OnEvent: onEvent}
+	return func() (*defender.Engine, error) { return build(cfg) }
 }
 
 // Result is what a finished wizard did.
