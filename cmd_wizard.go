@@ -5,10 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
 	"github.com/charmbracelet/colorprofile"
 	"github.com/paratira/mdeconnect/defender"
@@ -56,7 +58,9 @@ func (a *app) runWizard(cmd *cobra.Command, o *wizardOptions) error {
 	}
 	defer cleanup()
 	if o.accessible || truthy(a.getenv("ACCESSIBLE")) {
-		res, err := wizard.RunAccessible(cmd.Context(), wo, a.in, a.errOut)
+		// Accessible prompts write their styles as they are: the writer
+		// drops the colours NO_COLOR (or the terminal) rules out.
+		res, err := wizard.RunAccessible(cmd.Context(), wo, a.in, a.colorWriter(a.errOut))
 		return a.wizardDone(res, wo, err)
 	}
 	res, err := wizard.Run(cmd.Context(), wo, wizard.RunOptions{In: a.in, Out: a.tuiOut(), Profile: a.profile()})
@@ -186,9 +190,16 @@ func (a *app) pickScenario(sb *sandbox, accessible bool) (string, error) {
 		opts = append(opts, huh.NewOption(s.Name+": "+s.Description, s.Name))
 	}
 	name := "healthy"
-	err := huh.NewForm(huh.NewGroup(huh.NewSelect[string]().Title("Sandbox scenario: which tenant should the fake cloud play?").
-		Options(opts...).Value(&name).Height(12))).
-		WithAccessible(accessible).WithInput(a.in).WithOutput(a.tuiOut()).Run()
+	form := huh.NewForm(huh.NewGroup(huh.NewSelect[string]().Title("Sandbox scenario: which tenant should the fake cloud play?").
+		Options(opts...).Value(&name).Height(12))).WithAccessible(accessible)
+	if p := a.profile(); p != 0 {
+		form = form.WithProgramOptions(tea.WithColorProfile(p)) // first: it replaces the options set so far
+	}
+	var out io.Writer = a.tuiOut()
+	if accessible {
+		out = a.colorWriter(out)
+	}
+	err := form.WithInput(a.in).WithOutput(out).Run()
 	if errors.Is(err, huh.ErrUserAborted) {
 		return "", fmt.Errorf("scenario picker: %w", context.Canceled)
 	}

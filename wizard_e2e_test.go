@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -27,6 +28,7 @@ type ptyTerm struct {
 	cmd  *exec.Cmd
 	mu   sync.Mutex
 	emu  *vt.Emulator
+	raw  bytes.Buffer // everything the program wrote
 	done chan error
 }
 
@@ -66,6 +68,7 @@ func (tm *ptyTerm) pump() {
 		if n > 0 {
 			tm.mu.Lock()
 			_, _ = tm.emu.Write(buf[:n])
+			tm.raw.Write(buf[:n])
 			tm.mu.Unlock()
 		}
 		if err != nil {
@@ -369,5 +372,33 @@ func TestWizardEngineRedactsSecret(t *testing.T) {
 	}
 	if got := tr.red.String("echoed: " + typed); strings.Contains(got, typed) {
 		t.Errorf("the wizard's secret is not redacted: %q", got)
+	}
+}
+
+// colorSGR is an escape sequence that sets a colour (foreground or background).
+var colorSGR = regexp.MustCompile(`\x1b\[([0-9;]*;)?(3[0-8]|4[0-8]|9[0-7]|10[0-7])[;m]`)
+
+// TestWizardE2EAccessibleNoColor: with NO_COLOR, the accessible prompts and
+// the sandbox's scenario picker write no colour.
+func TestWizardE2EAccessibleNoColor(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	for _, noColor := range []bool{false, true} {
+		env := []string{"MDECONNECT_CONFIG_DIR=" + t.TempDir(), "ACCESSIBLE=1", "COLORTERM=truecolor"}
+		if noColor {
+			env = append(env, "NO_COLOR=1")
+		}
+		tm := startTerm(t, bin, env, "--sandbox")
+		tm.waitFor("Sandbox scenario")
+		tm.send("1" + keyEnter)
+		tm.waitFor("Mapping")
+		tm.mu.Lock()
+		colored := colorSGR.Match(tm.raw.Bytes())
+		tm.mu.Unlock()
+		if colored == noColor {
+			t.Errorf("NO_COLOR=%v: colour written = %v", noColor, colored)
+		}
 	}
 }
