@@ -2,11 +2,9 @@ package wizard
 
 import (
 	"context"
-	"errors"
 	"strings"
 
 	"charm.land/huh/v2"
-	"github.com/paratira/mdeconnect/defender"
 	"github.com/paratira/mdeconnect/store"
 )
 
@@ -89,9 +87,8 @@ func (p *plain) tenant() error {
 }
 
 func plainProblem(err error) string {
-	var de *defender.Error
-	if errors.As(err, &de) && de.Problem != "" {
-		return de.Problem.Title() + ": " + err.Error() + ". " + de.Problem.Remedy()
+	if p, ok := errorProblem(err); ok {
+		return problemText(p, err.Error()) + ". " + p.Remedy()
 	}
 	return err.Error()
 }

@@ -2,7 +2,6 @@ package wizard
 
 import (
 	"context"
-	"errors"
 	"strings"
 
 	"charm.land/bubbles/v2/textinput"
@@ -173,9 +172,8 @@ func (m *Model) viewTenant(int) string {
 
 // problemLine renders an engine error with its problem's title and remedy.
 func (m *Model) problemLine(err error) string {
-	var de *defender.Error
-	if errors.As(err, &de) && de.Problem != "" {
-		return m.st.fail.Render("✗ "+de.Problem.Title()) + ": " + err.Error() + "\n" + hang(de.Problem.Remedy(), 2, m.width)
+	if p, ok := errorProblem(err); ok {
+		return m.st.fail.Render("✗ ") + problemText(p, err.Error()) + "\n" + hang(p.Remedy(), 2, m.width)
 	}
 	return m.st.fail.Render("✗ ") + err.Error()
 }

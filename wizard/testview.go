@@ -128,12 +128,7 @@ func (m *Model) waitingFor(r tenantRow) (string, bool) {
 	return why, ok
 }
 
-func (m *Model) checkText(c defender.CheckResult) string {
-	if c.Problem == "" || strings.HasPrefix(c.Message, c.Problem.Title()) {
-		return c.Message
-	}
-	return c.Problem.Title() + ": " + c.Message
-}
+func (m *Model) checkText(c defender.CheckResult) string { return problemText(c.Problem, c.Message) }
 
 func (m *Model) tenantTable(w int) string {
 	t := m.test
