@@ -85,7 +85,7 @@ func (a *app) runAdd(cmd *cobra.Command, o *addOptions) error {
 	if err := o.engineFlags.check(); err != nil {
 		return err
 	}
-	secret, err := a.readSecret(o.secretIn)
+	secret, err := a.readSecret(cmd.Context(), o.secretIn)
 	if err != nil {
 		return err
 	}
@@ -105,7 +105,7 @@ func (a *app) runAdd(cmd *cobra.Command, o *addOptions) error {
 			return errChecksFailed
 		}
 	}
-	if err := a.withFileFallback(st, func(s *store.Store) error { return s.Add(c, secret) }); err != nil {
+	if err := a.withFileFallback(cmd.Context(), st, func(s *store.Store) error { return s.Add(c, secret) }); err != nil {
 		if res != nil {
 			a.reportResult(*res, o.jsonOut, addOutcome{Validation: res})
 		}

@@ -52,7 +52,7 @@ func (a *app) runEdit(cmd *cobra.Command, o *editOptions, name string) error {
 	}
 	var secret string
 	if o.secretIn {
-		if secret, err = a.readSecret(true); err != nil {
+		if secret, err = a.readSecret(cmd.Context(), true); err != nil {
 			return err
 		}
 	}
@@ -67,7 +67,7 @@ func (a *app) runEdit(cmd *cobra.Command, o *editOptions, name string) error {
 		name = strings.TrimSpace(o.rename)
 	}
 	if secret != "" {
-		if err := a.withFileFallback(st, func(s *store.Store) error { return s.SetSecret(name, secret) }); err != nil {
+		if err := a.withFileFallback(cmd.Context(), st, func(s *store.Store) error { return s.SetSecret(name, secret) }); err != nil {
 			return storeError(err)
 		}
 	}

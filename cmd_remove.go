@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -24,9 +22,11 @@ func newRemoveCmd(a *app) *cobra.Command {
 				if !a.canPrompt() {
 					return usagef("removing %q needs confirmation: add --yes (no terminal to ask on)", c.Name)
 				}
-				fmt.Fprintf(a.errOut, "Remove connector %q (%d tenant(s)) and its client secret (%s)? [y/N] ", c.Name, len(c.Mappings), st.Where(c))
-				line, _ := bufio.NewReader(a.in).ReadString('\n')
-				if ans := strings.ToLower(strings.TrimSpace(line)); ans != "y" && ans != "yes" {
+				confirmed, err := a.confirm(cmd.Context(), fmt.Sprintf("Remove connector %q (%d tenant(s)) and its client secret (%s)?", c.Name, len(c.Mappings), st.Where(c)))
+				if err != nil {
+					return err
+				}
+				if !confirmed {
 					fmt.Fprintln(a.errOut, "Nothing was removed.")
 					return silentError{code: exitError, err: fmt.Errorf("not confirmed")}
 				}

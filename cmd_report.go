@@ -99,7 +99,7 @@ func (a *app) reportAdHoc(cmd *cobra.Command, o *reportOptions) (*supportReport,
 	if err := o.engineFlags.check(); err != nil {
 		return nil, err
 	}
-	secret, err := a.readSecret(o.secretIn)
+	secret, err := a.readSecret(cmd.Context(), o.secretIn)
 	if err != nil {
 		return nil, err
 	}

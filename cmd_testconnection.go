@@ -94,7 +94,7 @@ func (a *app) runAdHocTest(cmd *cobra.Command, o *testOptions) error {
 	if err := o.engineFlags.check(); err != nil {
 		return err
 	}
-	secret, err := a.readSecret(o.secretIn)
+	secret, err := a.readSecret(cmd.Context(), o.secretIn)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -53,14 +53,16 @@ func (a *app) loadConnector(name string) (*store.Store, store.Connector, error) 
 // withFileFallback runs save; when no keyring answers and the user is at a
 // terminal, it asks before keeping the secret in a 0600 file instead. Never
 // a silent downgrade.
-func (a *app) withFileFallback(st *store.Store, save func(*store.Store) error) error {
+func (a *app) withFileFallback(ctx context.Context, st *store.Store, save func(*store.Store) error) error {
 	err := save(st)
 	if !errors.Is(err, store.ErrKeyringUnavailable) || !a.canPrompt() {
 		return err
 	}
-	fmt.Fprintf(a.errOut, "No system keyring answered. Keep the client secret in a file only you can read (mode 0600, next to %s)? [y/N] ", st.Path())
-	line, _ := bufio.NewReader(a.in).ReadString('\n')
-	if !strings.EqualFold(strings.TrimSpace(line), "y") && !strings.EqualFold(strings.TrimSpace(line), "yes") {
+	yes, cerr := a.confirm(ctx, fmt.Sprintf("No system keyring answered. Keep the client secret in a file only you can read (mode 0600, next to %s)?", st.Path()))
+	if cerr != nil {
+		return cerr
+	}
+	if !yes {
 		return err
 	}
 	fileStore, ferr := a.openStore(string(store.BackendFile))
