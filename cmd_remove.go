@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
+	"github.com/paratira/mdeconnect/store"
 	"github.com/spf13/cobra"
 )
 
@@ -32,6 +34,9 @@ func newRemoveCmd(a *app) *cobra.Command {
 				}
 			}
 			if err := st.Remove(c.Name); err != nil {
+				if errors.Is(err, store.ErrKeyringUnavailable) {
+					return fmt.Errorf("connector %q was kept, so its secret is not left behind without it: no system keyring answered (%w). Start or unlock the keyring (on WSL or a server without a desktop session, a Secret Service such as gnome-keyring), then remove again", c.Name, store.ErrKeyringUnavailable)
+				}
 				return storeError(err)
 			}
 			fmt.Fprintf(a.out, "Removed connector %q and its secret.\n", c.Name)
