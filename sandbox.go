@@ -53,9 +53,13 @@ func sandboxCloud(fake *defendertest.Cloud) (defender.Cloud, error) {
 	return c, err
 }
 
-// sandboxDir is MDECONNECT_CONFIG_DIR when set, else a throwaway folder.
+// EnvConfigDir is the folder for mdeconnect's data (store.DefaultDir reads it
+// too); the sandbox saves there when it is set.
+const EnvConfigDir = "MDECONNECT_CONFIG_DIR"
+
+// sandboxDir is EnvConfigDir when set, else a throwaway folder.
 func sandboxDir(getenv func(string) string) (string, bool, error) {
-	if dir := getenv("MDECONNECT_CONFIG_DIR"); dir != "" {
+	if dir := getenv(EnvConfigDir); dir != "" {
 		return dir, false, nil
 	}
 	dir, err := os.MkdirTemp("", "mdeconnect-sandbox-")

@@ -41,7 +41,6 @@ func (p *plain) test() error {
 			return err
 		}
 		if choice == "save" {
-			m.summary.anyway = true
 			return nil
 		}
 	}

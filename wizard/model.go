@@ -48,9 +48,6 @@ func New(opts Options) *Model {
 // Step is the current step.
 func (m *Model) Step() Step { return m.step }
 
-// Draft is what has been entered so far.
-func (m *Model) Draft() Draft { return m.draft }
-
 // Result is what the wizard did.
 func (m *Model) Result() Result { return m.result }
 

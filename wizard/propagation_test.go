@@ -108,8 +108,8 @@ func TestConsentPropagation(t *testing.T) {
 					send(m, v)
 				}
 			}
-			if got := m.test.wait != nil; got != tt.waiting || m.test.running != tt.waiting {
-				t.Errorf("waiting %v running %v, want %v", got, m.test.running, tt.waiting)
+			if got := m.test.wait != nil; got != tt.waiting || m.test.running() != tt.waiting {
+				t.Errorf("waiting %v running %v, want %v", got, m.test.running(), tt.waiting)
 			}
 			if got := len(m.test.failedRows()); got != tt.failed {
 				t.Errorf("%d failed tenants, want %d", got, tt.failed)
@@ -135,7 +135,7 @@ func TestConsentWaitCancels(t *testing.T) {
 				t.Fatal("not waiting")
 			}
 			send(m, k)
-			if m.test.running || m.test.wait != nil {
+			if m.test.running() || m.test.wait != nil {
 				t.Fatal("still waiting")
 			}
 			// The wait's goroutine ends: its channel closes.

@@ -13,7 +13,6 @@ import (
 
 // summaryState is step 7: review, Finish, and where it was saved.
 type summaryState struct {
-	anyway bool // the user chose to save despite failed checks
 	saving bool
 	saved  bool
 	err    error
@@ -47,10 +46,7 @@ func (m *Model) updateSummary(msg tea.Msg) tea.Cmd {
 		}
 	case "esc":
 		if !s.saving && !s.saved {
-			anyway := s.anyway
-			cmd := m.setStep(StepTest)
-			m.summary.anyway = anyway
-			return cmd
+			return m.setStep(StepTest)
 		}
 	}
 	return nil

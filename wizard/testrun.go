@@ -11,10 +11,10 @@ import (
 
 // testState is step 6: live checks of every tenant, with retries of what failed.
 type testState struct {
-	run     int
-	running bool
-	stop    context.CancelFunc
-	ch      chan tea.Msg
+	run int
+	// stop cancels the run in flight; nil when none is.
+	stop context.CancelFunc
+	ch   chan tea.Msg
 	// indices maps the run's targets to rows of tenants.
 	indices []int
 	tenants []tenantRow
@@ -33,7 +33,7 @@ type tenantRow struct {
 	target defender.Target
 	checks map[defender.CheckID]defender.CheckResult
 	active map[defender.CheckID]bool
-	done   bool
+	// result is the tenant's complete result; nil until its run ends.
 	result *defender.TenantResult
 }
 
@@ -63,12 +63,15 @@ func (t *testState) cancel() {
 			}
 		}
 	}
-	t.running, t.wait = false, nil
+	t.wait = nil
 }
+
+// running says a run is in flight.
+func (t *testState) running() bool { return t.stop != nil }
 
 // keep makes tr the row's result, its checks included.
 func (r *tenantRow) keep(tr defender.TenantResult) {
-	r.result, r.done, r.active = &tr, true, map[defender.CheckID]bool{}
+	r.result, r.active = &tr, map[defender.CheckID]bool{}
 	r.checks = make(map[defender.CheckID]defender.CheckResult, len(tr.Checks))
 	for _, c := range tr.Checks {
 		r.checks[c.ID] = c
@@ -97,7 +100,7 @@ func (m *Model) enterTest() tea.Cmd {
 
 func (t *testState) hasUnfinished() bool {
 	for _, r := range t.tenants {
-		if !r.done {
+		if r.result == nil {
 			return true
 		}
 	}
@@ -151,7 +154,7 @@ func (m *Model) launch(rows []int, work runWork) tea.Cmd {
 		t.err = err
 		return nil
 	}
-	t.stop, t.running, t.ch = cancel, true, ch
+	t.stop, t.ch = cancel, ch
 	go func() {
 		res, err := work(ctx, targets, newEngine, func(w defender.Waiting) { send(waitingMsg{run, w}) })
 		send(runDoneMsg{run, res, err})
@@ -190,7 +193,7 @@ func (m *Model) updateTestAsync(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		waited := t.wait != nil
-		t.running, t.stop, t.wait = false, nil, nil
+		t.stop, t.wait = nil, nil
 		if msg.err != nil && len(msg.res.Tenants) == 0 {
 			t.err = msg.err
 		}
@@ -230,11 +233,11 @@ func (m *Model) takeEvent(ev defender.Event) {
 	}
 }
 
-// failedRows are the tenants with a failed check (or no result at all).
+// failedRows are the finished tenants with a failed check.
 func (t *testState) failedRows() []int {
 	var out []int
 	for i, r := range t.tenants {
-		if r.done && (r.result == nil || !r.result.OK) {
+		if r.result != nil && !r.result.OK {
 			out = append(out, i)
 		}
 	}

@@ -25,18 +25,16 @@ func (m *Model) updateTest(msg tea.Msg) tea.Cmd {
 	case "w":
 		m.stopWaiting()
 	case "r":
-		if !t.running && len(t.failedRows()) > 0 {
+		if !t.running() && len(t.failedRows()) > 0 {
 			return m.startRun(t.failedRows())
 		}
 	case "enter":
-		if !t.running && t.err == nil && !t.hasUnfinished() && len(t.failedRows()) == 0 {
+		if !t.running() && t.err == nil && !t.hasUnfinished() && len(t.failedRows()) == 0 {
 			return m.setStep(StepSummary)
 		}
 	case "s":
-		if !t.running && !t.hasUnfinished() && len(t.failedRows()) > 0 {
-			cmd := m.setStep(StepSummary)
-			m.summary.anyway = true
-			return cmd
+		if !t.running() && !t.hasUnfinished() && len(t.failedRows()) > 0 {
+			return m.setStep(StepSummary)
 		}
 	case "esc", "b":
 		return m.setStep(StepDetails)
@@ -55,7 +53,7 @@ func (m *Model) testKeys() []string {
 	switch {
 	case t.wait != nil:
 		return []string{"w stop waiting", "esc back to details"}
-	case t.running:
+	case t.running():
 		return []string{"esc stop and go back to details"}
 	case len(t.failedRows()) > 0:
 		return []string{"r retry failed", "esc fix details", "s save anyway"}
@@ -154,7 +152,7 @@ func (m *Model) tenantTable(w int) string {
 }
 
 func (m *Model) rowVerdict(r tenantRow) (string, string) {
-	if !r.done {
+	if r.result == nil {
 		return m.spin.View(), fmt.Sprintf("%d/%d checks", len(r.checks), len(defender.CheckIDs()))
 	}
 	var fail, warn []string
@@ -168,7 +166,7 @@ func (m *Model) rowVerdict(r tenantRow) (string, string) {
 		}
 	}
 	switch {
-	case len(fail) > 0 || r.result == nil:
+	case len(fail) > 0:
 		return m.st.mark(defender.Fail), strings.Join(compact(fail), ", ")
 	case len(warn) > 0:
 		return m.st.mark(defender.Warn), strings.Join(compact(warn), ", ")
@@ -199,7 +197,7 @@ func (m *Model) testVerdict(w int) string {
 	switch {
 	case t.wait != nil:
 		return m.waitView(w)
-	case t.running || t.hasUnfinished():
+	case t.running() || t.hasUnfinished():
 		return m.spin.View() + " Testing… " + m.st.dim.Render(totals)
 	case len(t.failedRows()) > 0:
 		return m.st.fail.Render("✗ "+totals) + "\nFix the details (esc), retry (r), or save anyway (s): the failures are recorded."

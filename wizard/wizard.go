@@ -128,8 +128,6 @@ type RunOptions struct {
 	In      io.Reader
 	Out     io.Writer
 	Profile colorprofile.Profile // 0 means detect
-	// Env is the environment bubbletea detects the terminal from.
-	Env []string
 }
 
 // Run runs the wizard until the connector is saved (Result.Saved) or the user
@@ -140,9 +138,6 @@ func Run(ctx context.Context, opts Options, ro RunOptions) (Result, error) {
 	progOpts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithInput(ro.In), tea.WithOutput(ro.Out)}
 	if ro.Profile != 0 {
 		progOpts = append(progOpts, tea.WithColorProfile(ro.Profile))
-	}
-	if ro.Env != nil {
-		progOpts = append(progOpts, tea.WithEnvironment(ro.Env))
 	}
 	_, err := tea.NewProgram(m, progOpts...).Run()
 	switch {
