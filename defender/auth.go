@@ -48,9 +48,6 @@ type tokens struct {
 	group  singleflight.Group
 	// bodies holds each failed reply's body, read once (see bodyOf).
 	bodies sync.Map
-	mu     sync.Mutex
-	// requests counts token requests that went past the cache, per tenant/resource.
-	requests map[string]int
 }
 
 func newTokens(cloud Cloud, clientID, secret string, hc *http.Client, retry RetryPolicy) (*tokens, error) {
@@ -70,7 +67,7 @@ func newTokens(cloud Cloud, clientID, secret string, hc *http.Client, retry Retr
 	if err != nil {
 		return nil, fmt.Errorf("setting up sign-in for client ID %s: %w", clientID, err)
 	}
-	return &tokens{cloud: cloud, client: c, retry: retry.withDefaults(), requests: map[string]int{}}, nil
+	return &tokens{cloud: cloud, client: c, retry: retry.withDefaults()}, nil
 }
 
 func (t *tokens) scope(resource string) string {
@@ -95,9 +92,6 @@ func (t *tokens) acquire(ctx context.Context, tenant, resource string) (Token, e
 	for attempt := 1; ; attempt++ {
 		res, err := t.acquireOnce(ctx, tenant, resource)
 		if err == nil {
-			if res.Metadata.TokenSource == confidential.TokenSourceIdentityProvider {
-				t.count(tenant + "/" + resource)
-			}
 			claims, cerr := DecodeClaims(res.AccessToken)
 			if cerr != nil {
 				return Token{}, &Error{Problem: problem.ServiceError, Msg: "Entra ID issued a token that cannot be read: " + cerr.Error(), Err: cerr}
@@ -121,23 +115,6 @@ func (t *tokens) acquireOnce(ctx context.Context, tenant, resource string) (conf
 	ctx, cancel := context.WithTimeout(ctx, 2*t.retry.PerRequest)
 	defer cancel()
 	return t.client.AcquireTokenByCredential(ctx, []string{t.scope(resource)}, confidential.WithTenantID(tenant))
-}
-
-func (t *tokens) count(key string) {
-	t.mu.Lock()
-	t.requests[key]++
-	t.mu.Unlock()
-}
-
-// Requests reports how many token requests reached Entra ID, by "tenant/resource".
-func (t *tokens) Requests() map[string]int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	out := make(map[string]int, len(t.requests))
-	for k, v := range t.requests {
-		out[k] = v
-	}
-	return out
 }
 
 // bodyOf reads an MSAL error reply's body once. MSAL hands the same reply to

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/paratira/mdeconnect/defender/problem"
 	"net/http"
 	"sync"
 	"time"
@@ -82,15 +83,12 @@ func DefaultHTTPClient(parallel int) *http.Client {
 	return &http.Client{Transport: t}
 }
 
-// Cloud is the cloud the engine talks to.
-func (e *Engine) Cloud() Cloud { return e.cfg.Cloud }
-
 // ResolveTenant checks what a user typed and finds the tenant's GUID through
 // OpenID discovery, which needs no sign-in.
 func (e *Engine) ResolveTenant(ctx context.Context, input string) (TenantInfo, error) {
 	t, err := ParseTenant(input)
 	if err != nil {
-		return TenantInfo{}, &Error{Problem: "tenant_not_found", Msg: err.Error(), Err: err}
+		return TenantInfo{}, &Error{Problem: problem.TenantNotFound, Msg: err.Error(), Err: err}
 	}
 	return discover(ctx, e.g, e.cfg.Cloud, t)
 }
@@ -104,16 +102,6 @@ func (e *Engine) tokens() (*tokens, error) {
 		e.tok, e.terr = newTokens(e.cfg.Cloud, e.cfg.ClientID, e.cfg.ClientSecret, e.cfg.HTTPClient, e.cfg.Retry)
 	})
 	return e.tok, e.terr
-}
-
-// TokenRequests reports how many token requests reached Entra ID, by
-// "tenant/resource", since the engine was made.
-func (e *Engine) TokenRequests() map[string]int {
-	t, err := e.tokens()
-	if err != nil {
-		return nil
-	}
-	return t.Requests()
 }
 
 // Validate runs every check for every target, tenants concurrently up to

@@ -57,8 +57,13 @@ func TestNetworkFaultsSayWhatToDo(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEngine(t, c, defender.Config{})
-			cloud := e.Cloud()
+			cloud, err := defender.LookupCloud("global")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cloud, err = cloud.Overrides(c.LoginURL, c.APIURL, c.GraphURL); err != nil {
+				t.Fatal(err)
+			}
 			e2, err := defender.New(defender.Config{Cloud: cloud, ClientID: defendertest.SandboxClientID, ClientSecret: defendertest.SandboxClientSecret,
 				HTTPClient: tt.client, Retry: defender.RetryPolicy{Attempts: 2, BaseDelay: 10 * time.Millisecond, Budget: time.Second, PerRequest: time.Second}})
 			if err != nil {

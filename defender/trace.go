@@ -158,14 +158,3 @@ func (t *Tracer) emit(ex Exchange) {
 type errReader struct{ err error }
 
 func (e errReader) Read([]byte) (int, error) { return 0, e.err }
-
-// TracedClient returns a copy of c whose transport records exchanges.
-func TracedClient(c *http.Client, tr *Tracer) *http.Client {
-	if c == nil {
-		c = DefaultHTTPClient(0)
-	}
-	cp := *c
-	tr.Base = c.Transport
-	cp.Transport = tr
-	return &cp
-}

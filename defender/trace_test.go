@@ -20,7 +20,8 @@ func TestTracerRedacts(t *testing.T) {
 	red := &Redactor{}
 	red.Add(secret)
 	var got []Exchange
-	c := TracedClient(srv.Client(), &Tracer{Redactor: red, OnExchange: func(e Exchange) { got = append(got, e) }})
+	c := srv.Client()
+	c.Transport = &Tracer{Base: c.Transport, Redactor: red, OnExchange: func(e Exchange) { got = append(got, e) }}
 	form := url.Values{"client_id": {"id"}, "client_secret": {secret}, "grant_type": {"client_credentials"}}
 	req, _ := http.NewRequest("POST", srv.URL+"/t/oauth2/v2.0/token?code="+url.QueryEscape(secret), strings.NewReader(form.Encode()))
 	req.Header.Set("Authorization", "Bearer "+jwt)

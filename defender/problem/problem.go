@@ -4,8 +4,6 @@
 // these codes, the fake cloud provokes them, and every front end renders them.
 package problem
 
-import "slices"
-
 // Code is a stable, snake_case problem identifier. Codes appear in JSON output
 // and reports, so they never change once released.
 type Code string
@@ -84,6 +82,3 @@ func (c Code) Title() string { return Lookup(c).Title }
 
 // Remedy is what the user should do about code.
 func (c Code) Remedy() string { return Lookup(c).Remedy }
-
-// All lists every known problem in a stable order.
-func All() []Info { return slices.Clone(catalogue) }
