@@ -111,7 +111,12 @@ func (r *tenantRun) runAfterTokens(ctx context.Context, defErr, graphErr error) 
 		r.begin(CheckServiceHealth)
 		if graphErr != nil {
 			o := failed(graphErr)
-			o.message = "no Microsoft Graph token: " + o.message
+			if defErr != nil && asError(defErr).Problem == o.problem {
+				// The same failure as the token check's: say so, not it again.
+				o.message = "no Microsoft Graph token either (see the token check)"
+			} else {
+				o.message = "no Microsoft Graph token: " + o.message
+			}
 			r.end(ctx, CheckServiceHealth, o)
 			return nil
 		}
