@@ -1,13 +1,13 @@
 package main
 
 import (
-	"cmp"
 	"encoding/json"
 	"fmt"
 	"strings"
 
 	"github.com/paratira/mdeconnect/defender"
 	"github.com/paratira/mdeconnect/store"
+	"github.com/paratira/mdeconnect/wizard"
 	"github.com/spf13/cobra"
 )
 
@@ -96,8 +96,8 @@ func (a *app) runAdd(cmd *cobra.Command, o *addOptions) error {
 			return err
 		}
 		res = &r
-		if err := resolveMappings(&c, res); err != nil {
-			return err
+		if err := wizard.ResolveMappings(c.Mappings, res); err != nil {
+			return usageError{msg: err.Error()}
 		}
 		if !r.OK && !o.force {
 			a.reportResult(r, o.jsonOut, addOutcome{Validation: res})
@@ -112,7 +112,7 @@ func (a *app) runAdd(cmd *cobra.Command, o *addOptions) error {
 		return fmt.Errorf("the test ran, but nothing was saved: %w", storeError(err))
 	}
 	if res != nil {
-		if err := st.RecordValidation(c.Name, toValidation(*res, a.now())); err != nil {
+		if err := st.RecordValidation(c.Name, wizard.ValidationRecord(*res, a.now())); err != nil {
 			return err
 		}
 	}
@@ -129,25 +129,6 @@ func (a *app) runAdd(cmd *cobra.Command, o *addOptions) error {
 	}
 	fmt.Fprintf(a.out, "Saved connector %q (%d tenant(s)) to %s; %s.\nInitial data collection begins once Paratira picks it up. Re-test any time: mdeconnect test %s\n",
 		c.Name, len(c.Mappings), st.Path(), st.Where(saved), shellQuote(c.Name))
-	return nil
-}
-
-// resolveMappings replaces domains with the tenant GUIDs discovery found, so
-// the connector keeps working if a domain is later removed from the tenant.
-func resolveMappings(c *store.Connector, res *defender.Result) error {
-	seen := map[string]string{}
-	for i := range c.Mappings {
-		t := &res.Tenants[i]
-		if t.Info != nil && t.Info.TenantID != "" && t.Info.TenantID != c.Mappings[i].TenantID {
-			c.Mappings[i].Domain = c.Mappings[i].TenantID
-			c.Mappings[i].TenantID = t.Info.TenantID
-			t.TenantID = t.Info.TenantID
-		}
-		if prev, dup := seen[c.Mappings[i].TenantID]; dup {
-			return usagef("%s and %s are the same tenant (%s): a tenant maps to one customer", prev, c.Mappings[i].Domain, c.Mappings[i].TenantID)
-		}
-		seen[c.Mappings[i].TenantID] = cmp.Or(c.Mappings[i].Domain, c.Mappings[i].TenantID)
-	}
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/paratira/mdeconnect/defender"
 	"github.com/paratira/mdeconnect/store"
+	"github.com/paratira/mdeconnect/wizard"
 	"github.com/spf13/cobra"
 )
 
@@ -89,7 +90,7 @@ func (a *app) testConnector(cmd *cobra.Command, st *store.Store, c store.Connect
 	if err != nil {
 		return res, err
 	}
-	if err := st.RecordValidation(c.Name, toValidation(res, a.now())); err != nil {
+	if err := st.RecordValidation(c.Name, wizard.ValidationRecord(res, a.now())); err != nil {
 		return res, fmt.Errorf("the test ran but its result could not be recorded: %w", err)
 	}
 	return res, nil

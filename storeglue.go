@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
-	"time"
 
 	"github.com/paratira/mdeconnect/defender"
 	"github.com/paratira/mdeconnect/store"
@@ -95,27 +93,6 @@ func targetsOf(c store.Connector) []defender.Target {
 		out[i] = defender.Target{TenantID: m.TenantID, Customer: m.CustomerName}
 	}
 	return out
-}
-
-// toValidation turns an engine result into what the store records.
-func toValidation(res defender.Result, at time.Time) store.Validation {
-	v := store.Validation{At: at.UTC(), OK: res.OK}
-	for _, t := range res.Tenants {
-		tv := store.TenantValidation{TenantID: t.TenantID, OK: t.OK}
-		if t.Info != nil {
-			tv.RegionScope, tv.CloudInstance = t.Info.RegionScope, t.Info.CloudInstance
-		}
-		for _, cl := range t.Claims {
-			tv.GrantedRoles = append(tv.GrantedRoles, cl.Roles...)
-		}
-		slices.Sort(tv.GrantedRoles)
-		tv.GrantedRoles = slices.Compact(tv.GrantedRoles)
-		for _, c := range t.Checks {
-			tv.Checks = append(tv.Checks, store.Check{ID: string(c.ID), Status: string(c.Status), Problem: string(c.Problem)})
-		}
-		v.Tenants = append(v.Tenants, tv)
-	}
-	return v
 }
 
 // storeError explains store failures that need more than their message.
