@@ -82,10 +82,7 @@ func (a *app) runAdd(cmd *cobra.Command, o *addOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := o.engineFlags.check(); err != nil {
-		return err
-	}
-	secret, err := a.readSecret(cmd.Context(), o.secretIn)
+	secret, err := a.checkedSecret(cmd, o.engineFlags, o.secretIn)
 	if err != nil {
 		return err
 	}

@@ -96,10 +96,7 @@ func (a *app) reportAdHoc(cmd *cobra.Command, o *reportOptions) (*supportReport,
 	if err != nil {
 		return nil, err
 	}
-	if err := o.engineFlags.check(); err != nil {
-		return nil, err
-	}
-	secret, err := a.readSecret(cmd.Context(), o.secretIn)
+	secret, err := a.checkedSecret(cmd, o.engineFlags, o.secretIn)
 	if err != nil {
 		return nil, err
 	}

@@ -91,10 +91,7 @@ func (a *app) runAdHocTest(cmd *cobra.Command, o *testOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := o.engineFlags.check(); err != nil {
-		return err
-	}
-	secret, err := a.readSecret(cmd.Context(), o.secretIn)
+	secret, err := a.checkedSecret(cmd, o.engineFlags, o.secretIn)
 	if err != nil {
 		return err
 	}

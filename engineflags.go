@@ -46,6 +46,15 @@ func (f engineFlags) check() error {
 	return nil
 }
 
+// checkedSecret checks the engine flags, then reads the secret, so bad flags
+// fail before anything is asked.
+func (a *app) checkedSecret(cmd *cobra.Command, f engineFlags, fromStdin bool) (string, error) {
+	if err := f.check(); err != nil {
+		return "", err
+	}
+	return a.readSecret(cmd.Context(), fromStdin)
+}
+
 // newEngine builds the engine for a command, with the app's HTTP client.
 func (a *app) newEngine(cloud defender.Cloud, clientID, secret string, f engineFlags, onEvent func(defender.Event)) (*defender.Engine, error) {
 	if err := f.check(); err != nil {
