@@ -125,7 +125,7 @@ func (a *app) runAdd(cmd *cobra.Command, o *addOptions) error {
 		renderResult(a.colorWriter(a.out), *res)
 	}
 	fmt.Fprintf(a.out, "Saved connector %q (%d tenant(s)) to %s; %s.\nInitial data collection begins once Paratira picks it up. Re-test any time: mdeconnect test %s\n",
-		c.Name, len(c.Mappings), st.Path(), st.Where(saved), shellQuote(c.Name))
+		c.Name, len(c.Mappings), st.Path(), st.Where(saved), wizard.ShellQuote(c.Name))
 	return nil
 }
 
@@ -186,14 +186,6 @@ func writeJSON(w interface{ Write([]byte) (int, error) }, v any) error {
 		return fmt.Errorf("writing JSON: %w", err)
 	}
 	return nil
-}
-
-// shellQuote quotes s for a shell when it needs it.
-func shellQuote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // startWizard runs the wizard for `mdeconnect add` without flags.

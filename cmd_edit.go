@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/paratira/mdeconnect/wizard"
 	"slices"
 	"strings"
 
@@ -76,7 +77,7 @@ func (a *app) runEdit(cmd *cobra.Command, o *editOptions, name string) error {
 		return err
 	}
 	fmt.Fprintf(a.out, "Updated connector %q: %d tenant(s), %s, cloud %s; secret %s.\nTest it: mdeconnect test %s\n",
-		c.Name, len(c.Mappings), c.Mode, c.Cloud, st.Where(c), shellQuote(c.Name))
+		c.Name, len(c.Mappings), c.Mode, c.Cloud, st.Where(c), wizard.ShellQuote(c.Name))
 	return nil
 }
 
@@ -142,7 +143,7 @@ func applyEdit(c *store.Connector, o *editOptions, adds []store.Mapping, removes
 		return usagef("one-to-one maps a single tenant, but the connector would have %d: add --mode one-to-many", len(c.Mappings))
 	}
 	if len(c.Mappings) == 0 {
-		return usagef("the connector would have no tenant left: remove the connector instead (mdeconnect remove %s)", shellQuote(c.Name))
+		return usagef("the connector would have no tenant left: remove the connector instead (mdeconnect remove %s)", wizard.ShellQuote(c.Name))
 	}
 	return nil
 }

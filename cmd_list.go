@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/paratira/mdeconnect/wizard"
 	"time"
 
 	"github.com/paratira/mdeconnect/store"
@@ -73,7 +74,7 @@ func printList(a *app, list []store.Connector) {
 	for _, c := range list {
 		last := lastTestLine(c, now)
 		if newListEntry(c, now).Stale {
-			last += warnStyle.Render("  ! not verified for over 30 days: mdeconnect test " + shellQuote(c.Name))
+			last += warnStyle.Render("  ! not verified for over 30 days: mdeconnect test " + wizard.ShellQuote(c.Name))
 		}
 		fmt.Fprintf(w, "%-32s %-12s %7d  %s\n", clipName(c.Name, 32), c.Mode, len(c.Mappings), last)
 	}

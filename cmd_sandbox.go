@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/paratira/mdeconnect/wizard"
 	"os"
 	"path/filepath"
 	"strings"
@@ -179,7 +180,7 @@ func (a *app) printServed(s served, jsonOut bool) error {
 		{defender.EnvLoginURL, s.LoginURL}, {defender.EnvAPIURL, s.APIURL}, {defender.EnvGraphURL, s.GraphURL},
 		{"SSL_CERT_FILE", s.CAFile}, {EnvClientSecret, s.ClientSecret},
 	} {
-		fmt.Fprintf(a.out, "export %s=%s\n", kv[0], shellArg(kv[1]))
+		fmt.Fprintf(a.out, "export %s=%s\n", kv[0], wizard.ShellQuote(kv[1]))
 	}
 	fmt.Fprintf(a.out, "# client ID %s: Paratira's, the default of --client-id\n", s.ClientID)
 	return nil

@@ -67,7 +67,7 @@ func pickTargets(c store.Connector, want []string) ([]defender.Target, error) {
 			return strings.EqualFold(m.TenantID, tid) || strings.EqualFold(m.Domain, tid)
 		})
 		if i < 0 {
-			return nil, usagef("connector %q has no tenant %s: `mdeconnect show %s` lists its tenants", c.Name, tid, shellQuote(c.Name))
+			return nil, usagef("connector %q has no tenant %s: `mdeconnect show %s` lists its tenants", c.Name, tid, wizard.ShellQuote(c.Name))
 		}
 		out = append(out, all[i])
 	}
@@ -83,7 +83,7 @@ func (a *app) testConnector(cmd *cobra.Command, st *store.Store, c store.Connect
 	}
 	secret, err := st.Secret(c.Name)
 	if err != nil {
-		return defender.Result{}, fmt.Errorf("connector %q: %w; set a new one with `mdeconnect edit %s --client-secret-stdin`", c.Name, err, shellQuote(c.Name))
+		return defender.Result{}, fmt.Errorf("connector %q: %w; set a new one with `mdeconnect edit %s --client-secret-stdin`", c.Name, err, wizard.ShellQuote(c.Name))
 	}
 	r.cloud, r.clientID, r.secret = cloud, c.ClientID, secret
 	res, err := a.runChecks(cmd, r)

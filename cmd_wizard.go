@@ -218,7 +218,7 @@ func (a *app) wizardDone(res wizard.Result, wo wizard.Options, err error) error 
 		fmt.Fprintln(w, "In the sandbox: "+wizard.SandboxRetestNote(sb, res.Connector.Name))
 		return nil
 	}
-	fmt.Fprintf(w, "Re-test it later with: mdeconnect test %s\nInitial data collection will begin automatically.\n", shellArg(res.Connector.Name))
+	fmt.Fprintf(w, "Re-test it later with: mdeconnect test %s\nInitial data collection will begin automatically.\n", wizard.ShellQuote(res.Connector.Name))
 	return nil
 }
 
@@ -258,12 +258,4 @@ func hyperlinksSupported(getenv func(string) string) bool {
 	}
 	t := getenv("TERM")
 	return strings.Contains(t, "kitty") || strings.Contains(t, "foot") || strings.Contains(t, "alacritty")
-}
-
-// shellArg quotes a name for a command line when it needs it.
-func shellArg(s string) string {
-	if s != "" && !strings.ContainsAny(s, " \t'\"$`\\!*?[]{}()<>|&;#~") {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

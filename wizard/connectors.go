@@ -51,7 +51,7 @@ func (m *Model) updateConnectors(msg tea.Msg) tea.Cmd {
 		if c.cursor == 0 {
 			return m.setStep(StepChoose)
 		}
-		m.notice = "Re-test it with: mdeconnect test " + shellQuote(c.list[c.cursor-1].Name)
+		m.notice = "Re-test it with: mdeconnect test " + ShellQuote(c.list[c.cursor-1].Name)
 	case "q", "esc":
 		m.cancelled, m.quitting = true, true
 		return tea.Quit
@@ -100,8 +100,8 @@ func (m *Model) lastTest(c store.Connector) string {
 	return m.st.fail.Render("✗ failed ") + when
 }
 
-// shellQuote quotes a connector name for a command line when it needs it.
-func shellQuote(s string) string {
+// ShellQuote quotes a value for a POSIX shell command line when it needs it.
+func ShellQuote(s string) string {
 	if s != "" && strings.IndexFunc(s, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.,/@", r))
 	}) < 0 {

@@ -185,7 +185,7 @@ func (m *Model) savedView(w int) string {
 		b.WriteString(hangAfter(m.st.badge.Render("In the sandbox:")+" ", SandboxRetestNote(sb, r.Connector.Name), 2, w))
 		return b.String()
 	}
-	b.WriteString("Re-test it later with:\n  " + m.st.bold.Render("mdeconnect test "+shellQuote(r.Connector.Name)) + "\n\n")
+	b.WriteString("Re-test it later with:\n  " + m.st.bold.Render("mdeconnect test "+ShellQuote(r.Connector.Name)) + "\n\n")
 	b.WriteString("Initial data collection will begin automatically.")
 	return b.String()
 }
@@ -203,7 +203,7 @@ func labelled(label, value string, w int) string {
 // re-tested as it is: it is saved with cloud "global" and no endpoints of its
 // own, so once the fake cloud is gone `mdeconnect test` would reach Microsoft.
 func SandboxRetestNote(sb *Sandbox, name string) string {
-	where := "to " + sb.Dir + " with cloud \"global\", so `mdeconnect test " + shellQuote(name) + "` would reach the real Microsoft once this sandbox is gone."
+	where := "to " + sb.Dir + " with cloud \"global\", so `mdeconnect test " + ShellQuote(name) + "` would reach the real Microsoft once this sandbox is gone."
 	if sb.Temporary {
 		where = "to a throwaway folder, removed when you exit (set MDECONNECT_CONFIG_DIR to keep it)."
 	}
