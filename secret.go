@@ -1,9 +1,12 @@
 package main
 
 import (
+	"unicode/utf8"
+
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/muesli/cancelreader"
 	"io"
 	"os"
 	"strings"
@@ -30,7 +33,7 @@ func (a *app) readSecret(ctx context.Context, fromStdin bool) (string, error) {
 	var raw string
 	if f, ok := a.in.(*os.File); ok && term.IsTerminal(f.Fd()) {
 		fmt.Fprint(a.errOut, "Client secret (input hidden): ")
-		line, err := readTerminal(ctx, f, true)
+		line, err := readTerminal(ctx, f, nil)
 		fmt.Fprintln(a.errOut)
 		if err != nil {
 			return "", fmt.Errorf("reading the client secret from the terminal: %w", err)
@@ -56,36 +59,60 @@ func secretLooksLikeID(s string) bool {
 	return len(s) == 36 && strings.Count(s, "-") == 4
 }
 
-// readTerminal reads one line from the terminal f, without echo when hidden.
-// Ctrl+C cancels ctx and ends the read at once, the terminal restored; the
-// read itself stays blocked until the process exits, which it then does.
-func readTerminal(ctx context.Context, f *os.File, hidden bool) (string, error) {
-	type line struct {
-		s   string
-		err error
+// readTerminal reads one line from the terminal f in raw mode, echoing it to
+// echoTo (nil for a secret). Ctrl+C arrives as a byte and ends the read as a cancel; a
+// cancelled ctx (SIGTERM) interrupts the read in flight. Nothing is left
+// reading stdin afterwards, so whatever comes next (fang asks the terminal
+// for its background colour) gets its answer.
+func readTerminal(ctx context.Context, f *os.File, echoTo io.Writer) (string, error) {
+	st, err := term.MakeRaw(f.Fd())
+	if err != nil {
+		return "", fmt.Errorf("cannot read from the terminal: %w", err)
 	}
-	done := make(chan line, 1)
-	state, _ := term.GetState(f.Fd())
-	go func() {
-		if hidden {
-			b, err := term.ReadPassword(f.Fd())
-			done <- line{string(b), err}
-			return
+	defer term.Restore(f.Fd(), st) //nolint:errcheck // nothing better to do
+	cr, err := cancelreader.NewReader(f)
+	if err != nil {
+		return "", fmt.Errorf("cannot read from the terminal: %w", err)
+	}
+	defer cr.Close()
+	stop := context.AfterFunc(ctx, func() { cr.Cancel() })
+	defer stop()
+	var buf []byte
+	b := make([]byte, 1)
+	for {
+		if _, err := cr.Read(b); err != nil {
+			if ctx.Err() != nil {
+				return "", ctx.Err()
+			}
+			return "", err
 		}
-		s, err := bufio.NewReader(io.LimitReader(f, maxSecret)).ReadString('\n')
-		done <- line{s, err}
-	}()
-	select {
-	case l := <-done:
-		if l.err == io.EOF {
-			l.err = nil
+		switch c := b[0]; {
+		case c == '\r' || c == '\n':
+			return string(buf), nil
+		case c == 3: // Ctrl+C
+			return "", context.Canceled
+		case c == 4 && len(buf) == 0: // Ctrl+D on nothing
+			return "", io.EOF
+		case c == 127 || c == 8:
+			if len(buf) > 0 {
+				_, n := utf8.DecodeLastRune(buf)
+				buf = buf[:len(buf)-n]
+				echo(echoTo, "\b \b")
+			}
+		case c == 21: // Ctrl+U drops the line
+			echo(echoTo, strings.Repeat("\b \b", utf8.RuneCount(buf)))
+			buf = buf[:0]
+		case c >= 32:
+			buf = append(buf, c)
+			echo(echoTo, string(c))
 		}
-		return l.s, l.err
-	case <-ctx.Done():
-		if state != nil {
-			_ = term.Restore(f.Fd(), state)
-		}
-		return "", ctx.Err()
+	}
+}
+
+// echo shows typed input back in raw mode, unless it is a secret (w nil).
+func echo(w io.Writer, s string) {
+	if w != nil {
+		_, _ = io.WriteString(w, s)
 	}
 }
 
@@ -96,7 +123,8 @@ func (a *app) confirm(ctx context.Context, question string) (bool, error) {
 	var answer string
 	var err error
 	if f, ok := a.in.(*os.File); ok && term.IsTerminal(f.Fd()) {
-		answer, err = readTerminal(ctx, f, false)
+		answer, err = readTerminal(ctx, f, a.errOut)
+		fmt.Fprint(a.errOut, "\r\n")
 	} else {
 		answer, err = bufio.NewReader(a.in).ReadString('\n')
 		if err == io.EOF {
