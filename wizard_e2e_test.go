@@ -147,6 +147,26 @@ func (tm *ptyTerm) toDetails() {
 	tm.waitFor("Enter the details")
 }
 
+// finish goes from a passed test through the summary to a saved connector,
+// expects exit 0 and returns the sandbox store's connectors.json.
+func (tm *ptyTerm) finish(dir string) []byte {
+	tm.t.Helper()
+	tm.waitFor("Press enter to review the summary")
+	tm.send(keyEnter)
+	tm.waitFor("Press enter to Finish")
+	tm.send(keyEnter)
+	tm.waitFor("In the sandbox: the connector was saved")
+	tm.send(keyEnter)
+	if code := tm.exitCode(); code != 0 {
+		tm.t.Fatalf("exit %d:\n%s", code, tm.screen())
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "connectors.json"))
+	if err != nil {
+		tm.t.Fatal(err)
+	}
+	return raw
+}
+
 func TestWizardE2ESandboxSaves(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
@@ -162,19 +182,7 @@ func TestWizardE2ESandboxSaves(t *testing.T) {
 		t.Fatal("the secret is on the screen")
 	}
 	tm.send(keyTab, keyTab, keyTab, keyTab, "Contoso", keyEnter, keyEnter)
-	tm.waitFor("Press enter to review the summary")
-	tm.send(keyEnter)
-	tm.waitFor("Press enter to Finish")
-	tm.send(keyEnter)
-	tm.waitFor("In the sandbox: the connector was saved")
-	tm.send(keyEnter)
-	if code := tm.exitCode(); code != 0 {
-		t.Fatalf("exit %d:\n%s", code, tm.screen())
-	}
-	raw, err := os.ReadFile(filepath.Join(dir, "connectors.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := tm.finish(dir)
 	for _, want := range []string{"Defender for Endpoint Connector", "Contoso", "53390e7c-c890-4adc-a20a-63526fc69533", `"ok": true`} {
 		if !bytes.Contains(raw, []byte(want)) {
 			t.Errorf("connectors.json lacks %q:\n%s", want, raw)
@@ -219,19 +227,7 @@ func TestWizardE2ESandboxConsentPropagates(t *testing.T) {
 	tm.waitFor("Waiting for consent to propagate: no roles in the tokens yet")
 	tm.waitFor("w stop waiting")
 	tm.waitFor("8 passed, 0 warnings, 0 failed, 0 skipped")
-	tm.waitFor("Press enter to review the summary")
-	tm.send(keyEnter)
-	tm.waitFor("Press enter to Finish")
-	tm.send(keyEnter)
-	tm.waitFor("In the sandbox: the connector was saved")
-	tm.send(keyEnter)
-	if code := tm.exitCode(); code != 0 {
-		t.Fatalf("exit %d:\n%s", code, tm.screen())
-	}
-	raw, err := os.ReadFile(filepath.Join(dir, "connectors.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := tm.finish(dir)
 	if !bytes.Contains(raw, []byte(`"ok": true`)) {
 		t.Errorf("the saved validation did not pass:\n%s", raw)
 	}
