@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -172,5 +173,32 @@ func TestEditAndSavedTest(t *testing.T) {
 		if strings.Contains(b, "wrong-secret-value") && filepath.Base(p) != "secrets.json" {
 			t.Errorf("the secret is in %s", p)
 		}
+	}
+}
+
+// noKeyring is a system keyring that does not answer, as on WSL.
+type noKeyring struct{}
+
+func (noKeyring) Get(string, string) (string, error) { return "", errors.New("dbus: no session bus") }
+func (noKeyring) Set(string, string, string) error   { return errors.New("dbus: no session bus") }
+func (noKeyring) Delete(string, string) error        { return errors.New("dbus: no session bus") }
+
+func TestNoKeyringNeverDowngradesSilently(t *testing.T) {
+	h := newHarness(t)
+	h.keyring = noKeyring{}
+	delete(h.env, "MDECONNECT_SECRET_STORE")
+	before := h.storeBytes()
+	r := h.run(secret, "add", "--name", "Contoso", "--tenant", h.scenario("healthy").TenantID+"=Contoso", "--skip-test", "--client-secret-stdin")
+	if r.code != 1 || !strings.Contains(r.stderr, "no system keyring") || !strings.Contains(r.stderr, "--secret-store file") {
+		t.Fatalf("exit %d, want 1 with the file-store hint:\n%s", r.code, r.stderr)
+	}
+	if len(h.storeBytes()) != len(before) {
+		t.Errorf("a refused save wrote files: %v", h.storeBytes())
+	}
+	if r := h.run(secret, "add", "--name", "Contoso", "--tenant", h.scenario("healthy").TenantID+"=Contoso", "--skip-test", "--secret-store", "file", "--client-secret-stdin"); r.code != 0 {
+		t.Fatalf("--secret-store file: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := h.run("", "show", "Contoso"); !strings.Contains(r.stdout, "secrets.json") {
+		t.Errorf("show does not say the secret is in the file:\n%s", r.stdout)
 	}
 }

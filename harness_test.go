@@ -12,6 +12,7 @@ import (
 	"charm.land/fang/v2"
 
 	"github.com/paratira/mdeconnect/defender/defendertest"
+	"github.com/paratira/mdeconnect/store"
 )
 
 // harness runs mdeconnect commands in-process against the fake cloud, with a
@@ -23,6 +24,8 @@ type harness struct {
 	env   map[string]string
 	// now, when set, is the clock the commands see.
 	now func() time.Time
+	// keyring, when set, is the system keyring the commands see.
+	keyring store.Keyring
 }
 
 func newHarness(t *testing.T) *harness {
@@ -51,6 +54,7 @@ func (h *harness) run(stdin string, args ...string) run {
 	a := newApp(strings.NewReader(stdin), &out, &errOut, func(k string) string { return h.env[k] })
 	a.httpClient = h.cloud.Client()
 	a.consentPoll = 20 * time.Millisecond
+	a.keyring = h.keyring
 	if h.now != nil {
 		a.now = h.now
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/paratira/mdeconnect/defender"
@@ -53,7 +54,12 @@ func (a *app) loadConnector(name string) (*store.Store, store.Connector, error) 
 // a silent downgrade.
 func (a *app) withFileFallback(ctx context.Context, st *store.Store, save func(*store.Store) error) error {
 	err := save(st)
-	if !errors.Is(err, store.ErrKeyringUnavailable) || !a.canPrompt() {
+	if !errors.Is(err, store.ErrKeyringUnavailable) {
+		return err
+	}
+	secrets := filepath.Join(filepath.Dir(st.Path()), "secrets.json")
+	err = fmt.Errorf("%w; or, to keep the secret in %s (readable only by you), pass --secret-store file or set %s=file", err, secrets, EnvSecretStore)
+	if !a.canPrompt() {
 		return err
 	}
 	yes, cerr := a.confirm(ctx, fmt.Sprintf("No system keyring answered. Keep the client secret in a file only you can read (mode 0600, next to %s)?", st.Path()))

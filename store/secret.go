@@ -188,9 +188,9 @@ func (s *Store) callKeyring(verb string, at slot, op func() (string, error)) (st
 }
 
 func (s *Store) unavailable(verb string, at slot, cause error) error {
-	return fmt.Errorf("%s the secret of connector %q: %w (%v); this is common on WSL and on Linux without a desktop session. "+
-		"Unlock or start your keyring, or, if you accept keeping the secret in %s (readable only by you), pass --secret-store file or set MDECONNECT_SECRET_STORE=file",
-		verb, at.name, ErrKeyringUnavailable, cause, s.secretsPath)
+	// Facts only: each command adds what its user can do about it.
+	return fmt.Errorf("%s the secret of connector %q: %w (%v); this is common on WSL and on Linux without a desktop session: unlock or start your keyring",
+		verb, at.name, ErrKeyringUnavailable, cause)
 }
 
 func (s *Store) missing(at slot) error {

@@ -66,7 +66,7 @@ func TestHangingKeyringTimesOut(t *testing.T) {
 			if !errors.Is(err, ErrKeyringUnavailable) {
 				t.Fatalf("error = %v, want ErrKeyringUnavailable", err)
 			}
-			for _, hint := range []string{"--secret-store file", "MDECONNECT_SECRET_STORE=file"} {
+			for _, hint := range []string{"unlock or start your keyring"} {
 				if !strings.Contains(err.Error(), hint) {
 					t.Errorf("error does not tell the user about %s: %v", hint, err)
 				}
