@@ -72,14 +72,11 @@ func (c *Cloud) handleConsentPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if c.refuseTenant(w, r, res, id) {
+		return
+	}
 	var choices []Scenario
 	switch res {
-	case resolvedMalformed:
-		c.writeAAD(w, r, errTenantMalformed(id))
-		return
-	case resolvedUnknown:
-		c.writeAAD(w, r, errTenantNotFound(id))
-		return
 	case resolvedMulti:
 		for _, s := range c.opts.Scenarios {
 			if s.token != tokenNoTenant {

@@ -51,6 +51,20 @@ func (c *Cloud) resolve(id string) (Scenario, resolution) {
 	return s, resolvedTenant
 }
 
+// refuseTenant answers a tenant that does not exist or is malformed as Entra
+// ID does (AADSTS90002, AADSTS900023) and reports whether it did.
+func (c *Cloud) refuseTenant(w http.ResponseWriter, r *http.Request, res resolution, id string) bool {
+	switch res {
+	case resolvedMalformed:
+		c.writeAAD(w, r, errTenantMalformed(id))
+	case resolvedUnknown:
+		c.writeAAD(w, r, errTenantNotFound(id))
+	default:
+		return false
+	}
+	return true
+}
+
 func isGUID(s string) bool {
 	if len(s) != 36 {
 		return false
@@ -93,11 +107,10 @@ func (c *Cloud) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 	if s.TenantID != "" && !c.attribute(r.Context(), s) {
 		return
 	}
+	if c.refuseTenant(w, r, res, id) {
+		return
+	}
 	switch res {
-	case resolvedMalformed:
-		c.writeAAD(w, r, errTenantMalformed(id))
-	case resolvedUnknown:
-		c.writeAAD(w, r, errTenantNotFound(id))
 	case resolvedMulti:
 		writeJSON(w, http.StatusOK, "application/json; charset=utf-8", c.discovery(strings.ToLower(id), "{tenantid}", nil))
 	default:

@@ -33,14 +33,10 @@ func (c *Cloud) handleToken(w http.ResponseWriter, r *http.Request) {
 	if s.TenantID != "" {
 		c.countToken(s.TenantID, resource)
 	}
-	switch res {
-	case resolvedMalformed:
-		c.writeAAD(w, r, errTenantMalformed(id))
+	if c.refuseTenant(w, r, res, id) {
 		return
-	case resolvedUnknown:
-		c.writeAAD(w, r, errTenantNotFound(id))
-		return
-	case resolvedMulti:
+	}
+	if res == resolvedMulti {
 		c.writeAAD(w, r, errTenantIndependent(id))
 		return
 	}
