@@ -193,15 +193,23 @@ func TestWizardE2ESandboxSaves(t *testing.T) {
 	}
 }
 
-func TestWizardE2ESandboxInvalidSecret(t *testing.T) {
+// testScenario runs the sandbox wizard on scenario up to its test: One to
+// One, the consented tenant mapped to customer. It returns the terminal and
+// the store folder.
+func testScenario(t *testing.T, scenario, customer string) (*ptyTerm, string) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	bin := buildBinary(t)
 	dir := t.TempDir()
-	tm := startTerm(t, bin, []string{"MDECONNECT_CONFIG_DIR=" + dir}, "--sandbox", "--scenario", "invalid-secret")
+	tm := startTerm(t, buildBinary(t), []string{"MDECONNECT_CONFIG_DIR=" + dir}, "--sandbox", "--scenario", scenario)
 	tm.toDetails()
-	tm.send(keyTab, keyTab, keyTab, keyTab, "Fabrikam", keyEnter, keyEnter)
+	tm.send(keyTab, keyTab, keyTab, keyTab, customer, keyEnter, keyEnter)
+	return tm, dir
+}
+
+func TestWizardE2ESandboxInvalidSecret(t *testing.T) {
+	tm, dir := testScenario(t, "invalid-secret", "Fabrikam")
 	tm.waitFor("Invalid client secret")
 	tm.waitFor("A common mistake is pasting the")
 	tm.waitFor("s save anyway")
@@ -215,14 +223,7 @@ func TestWizardE2ESandboxInvalidSecret(t *testing.T) {
 }
 
 func TestWizardE2ESandboxConsentPropagates(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
-	}
-	bin := buildBinary(t)
-	dir := t.TempDir()
-	tm := startTerm(t, bin, []string{"MDECONNECT_CONFIG_DIR=" + dir}, "--sandbox", "--scenario", "consent-propagating")
-	tm.toDetails()
-	tm.send(keyTab, keyTab, keyTab, keyTab, "Contoso", keyEnter, keyEnter)
+	tm, dir := testScenario(t, "consent-propagating", "Contoso")
 	// The fake's first tokens carry no roles: the wizard waits, then passes.
 	tm.waitFor("Waiting for consent to propagate: no roles in the tokens yet")
 	tm.waitFor("w stop waiting")
