@@ -30,11 +30,7 @@ func newListCmd(a *app) *cobra.Command {
 		Short:   "List saved connectors with their last test result",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := a.openStore("")
-			if err != nil {
-				return err
-			}
-			list, err := st.List()
+			_, list, err := a.loadConnectors()
 			if err != nil {
 				return err
 			}

@@ -39,11 +39,7 @@ func (a *app) runTestAll(cmd *cobra.Command, o *testOptions) error {
 	if len(o.tenants) > 0 || o.secretIn || cmd.Flags().Changed("client-id") {
 		return usagef("--all tests every saved connector with its own tenants, client ID and secret: drop --tenant, --client-id and --client-secret-stdin")
 	}
-	st, err := a.openStore("")
-	if err != nil {
-		return err
-	}
-	list, err := st.List()
+	st, list, err := a.loadConnectors()
 	if err != nil {
 		return err
 	}

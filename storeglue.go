@@ -49,6 +49,16 @@ func (a *app) loadConnector(name string) (*store.Store, store.Connector, error) 
 	return st, c, nil
 }
 
+// loadConnectors opens the store and lists every connector.
+func (a *app) loadConnectors() (*store.Store, []store.Connector, error) {
+	st, err := a.openStore("")
+	if err != nil {
+		return nil, nil, err
+	}
+	list, err := st.List()
+	return st, list, err
+}
+
 // withFileFallback runs save; when no keyring answers and the user is at a
 // terminal, it asks before keeping the secret in a 0600 file instead. Never
 // a silent downgrade.
