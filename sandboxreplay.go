@@ -69,8 +69,9 @@ func recordingOf(rep *supportReport) defendertest.Recording {
 
 var redactedCode = regexp.MustCompile(`("code"\s*:\s*")\[REDACTED\]"`)
 
-// restoreAPICodes puts back the API error codes the trace's redaction removed
-// ("code" also names OAuth codes), from the checks' diagnostics.
+// restoreAPICodes puts back API error codes that reports from builds before
+// 7112dd1 redacted (their tracer took JSON "code" for an OAuth code), from the
+// checks' diagnostics. Current reports keep the codes; this reads old ones.
 func restoreAPICodes(exs []defendertest.RecordedExchange, checks []reportCheck) {
 	for _, c := range checks {
 		d := c.Diag

@@ -169,9 +169,9 @@ func bearerTenant(req *http.Request) string {
 
 var redactedCodeRE = regexp.MustCompile(`("code"\s*:\s*")\[REDACTED\](")`)
 
-// restoreAPICode puts back an API error code that a report's redaction
-// removed (it treats "code" as an OAuth code), from what the reply says:
-// the checks classify on it.
+// restoreAPICode puts back an API error code that reports from early builds
+// redacted (their tracer took JSON "code" for an OAuth code), from what the
+// reply says, since the checks classify on it. Current reports keep codes.
 func restoreAPICode(status int, body string) string {
 	if !redactedCodeRE.MatchString(body) {
 		return body
