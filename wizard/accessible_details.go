@@ -6,9 +6,10 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/paratira/mdeconnect/connector"
+
 	"charm.land/huh/v2"
 	"github.com/charmbracelet/x/term"
-	"github.com/paratira/mdeconnect/defender"
 	"github.com/paratira/mdeconnect/store"
 )
 
@@ -20,21 +21,11 @@ func (p *plain) details() error {
 		p.say("The client secret is prefilled with the sandbox's own; press enter to keep it.")
 	}
 	var err error
-	d.Name, err = p.input("Name", d.Name, func(s string) error {
-		if strings.TrimSpace(s) == "" || m.nameTaken(strings.TrimSpace(s)) {
-			return errors.New("enter a name no saved connector uses")
-		}
-		return nil
-	})
+	d.Name, err = p.input("Name", d.Name, m.nameError)
 	if err != nil {
 		return err
 	}
-	d.ClientID, err = p.input("Client ID", d.ClientID, func(s string) error {
-		if !defender.IsGUID(strings.TrimSpace(s)) {
-			return fmt.Errorf("a GUID is expected; Paratira's is %s", defender.ParatiraClientID)
-		}
-		return nil
-	})
+	d.ClientID, err = p.input("Client ID", d.ClientID, connector.CheckClientID)
 	if err != nil {
 		return err
 	}
@@ -65,7 +56,7 @@ func (p *plain) askSecret() error {
 		}
 		p.say("Paste the secret value a Paratira admin gave you.")
 	}
-	if secretLooksLikeID(d.Secret) {
+	if connector.SecretLooksLikeID(d.Secret) {
 		p.say("Warning: this looks like the secret's ID (a GUID), not its value.")
 	}
 	return nil

@@ -62,7 +62,7 @@ func (p *plain) summary() error {
 	p.heading(StepSummary)
 	p.say("Name: %s. Mapping: %s. Client ID: %s. Client secret: hidden, %d characters. Cloud: %s.", d.Name, m.modeName(), d.ClientID, len([]rune(d.Secret)), m.opts.CloudName)
 	for _, mp := range d.Mappings {
-		p.say("Tenant %s maps to customer %s.", mp.TenantID, mp.Customer)
+		p.say("Tenant %s maps to customer %s.", mp.TenantID, mp.CustomerName)
 	}
 	ok := true
 	if err := p.ask(huh.NewConfirm().Title("Finish and save the connector?").Value(&ok)); err != nil {

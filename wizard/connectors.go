@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/paratira/mdeconnect/connector"
+
 	tea "charm.land/bubbletea/v2"
 	"github.com/paratira/mdeconnect/store"
 )
@@ -51,7 +53,7 @@ func (m *Model) updateConnectors(msg tea.Msg) tea.Cmd {
 		if c.cursor == 0 {
 			return m.setStep(StepChoose)
 		}
-		m.notice = "Re-test it with: mdeconnect test " + ShellQuote(c.list[c.cursor-1].Name)
+		m.notice = "Re-test it with: mdeconnect test " + connector.ShellQuote(c.list[c.cursor-1].Name)
 	case "q", "esc":
 		m.cancelled, m.quitting = true, true
 		return tea.Quit
@@ -98,14 +100,4 @@ func (m *Model) lastTest(c store.Connector) string {
 		return m.st.pass.Render("✓ passed ") + when
 	}
 	return m.st.fail.Render("✗ failed ") + when
-}
-
-// ShellQuote quotes a value for a POSIX shell command line when it needs it.
-func ShellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.,/@", r))
-	}) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

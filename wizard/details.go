@@ -1,9 +1,10 @@
 package wizard
 
 import (
-	"errors"
-	"fmt"
+	"slices"
 	"strings"
+
+	"github.com/paratira/mdeconnect/connector"
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
@@ -68,7 +69,7 @@ func newInput(prompt, placeholder string) textinput.Model {
 
 func (m *Model) initDetails() {
 	d := &m.details
-	d.name = newInput("Name:          ", DefaultName)
+	d.name = newInput("Name:          ", connector.DefaultName)
 	d.clientID = newInput("Client ID:     ", defender.ParatiraClientID)
 	d.secret = newInput("Client secret: ", "the secret value a Paratira admin gave you")
 	d.secret.EchoMode = textinput.EchoMode(huh.EchoModePassword)
@@ -93,7 +94,7 @@ func (m *Model) enterDetails() tea.Cmd {
 	if !d.ready {
 		m.initDetails()
 	}
-	if d.pendingTenant != "" && d.tenant.Value() == "" && !m.hasMapping(d.pendingTenant) {
+	if d.pendingTenant != "" && d.tenant.Value() == "" && !slices.ContainsFunc(m.draft.Mappings, func(mp store.Mapping) bool { return strings.EqualFold(mp.TenantID, d.pendingTenant) }) {
 		d.tenant.SetValue(d.pendingTenant)
 	}
 	d.pendingTenant = ""
@@ -249,31 +250,25 @@ func (m *Model) toTest() tea.Cmd {
 }
 
 func (m *Model) checkDetails() (field, error) {
-	dr := m.draft
-	if err := m.nameError(dr.Name); err != nil {
+	d := connector.Draft{Name: m.draft.Name, ClientID: m.draft.ClientID, Secret: m.draft.Secret, Mode: m.draft.Mode, Mappings: m.draft.Mappings}
+	err := d.Check(m.nameTaken)
+	fe, ok := connector.AsFieldError(err)
+	if !ok {
+		return 0, err
+	}
+	switch fe.Field {
+	case connector.FieldName:
 		return fName, err
+	case connector.FieldClientID:
+		return fClientID, err
+	case connector.FieldSecret:
+		return fSecret, err
 	}
-	switch {
-	case !defender.IsGUID(dr.ClientID):
-		return fClientID, fmt.Errorf("the client ID %q is not a GUID: Paratira's is %s", dr.ClientID, defender.ParatiraClientID)
-	case dr.Secret == "":
-		return fSecret, errors.New("the client secret is empty: paste the secret value a Paratira admin gave you securely")
-	case len(dr.Mappings) == 0:
-		return fTenant, errors.New("add a mapping: the Tenant ID and the customer it belongs to, then enter")
-	}
-	return 0, nil
+	return fTenant, err
 }
 
 // nameError says why a connector cannot take name: empty, or already used.
-func (m *Model) nameError(name string) error {
-	switch {
-	case name == "":
-		return errors.New("the name is empty: give the connector a name, e.g. " + DefaultName)
-	case m.nameTaken(name):
-		return fmt.Errorf("a connector called %q already exists: choose another name", name)
-	}
-	return nil
-}
+func (m *Model) nameError(name string) error { return connector.CheckName(name, m.nameTaken) }
 
 func (m *Model) nameTaken(name string) bool {
 	for _, c := range m.connectors.list {

@@ -5,12 +5,11 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/paratira/mdeconnect/connector"
+
 	"github.com/paratira/mdeconnect/defender"
 	"github.com/paratira/mdeconnect/store"
 )
-
-// DefaultName is the connector name the setup guide suggests.
-const DefaultName = "Defender for Endpoint Connector"
 
 // Draft is everything entered so far. Steps edit it in place, so moving back
 // and forth loses nothing.
@@ -24,18 +23,11 @@ type Draft struct {
 	Name     string
 	ClientID string
 	Secret   string
-	Mappings []Mapping
-}
-
-// Mapping ties a tenant to a Paratira customer.
-type Mapping struct {
-	TenantID string
-	Customer string
-	Domain   string
+	Mappings []store.Mapping
 }
 
 func newDraft(sb *Sandbox) Draft {
-	d := Draft{Technology: technologies[0].ID, Mode: store.OneToOne, Name: DefaultName, ClientID: defender.ParatiraClientID}
+	d := Draft{Technology: technologies[0].ID, Mode: store.OneToOne, Name: connector.DefaultName, ClientID: defender.ParatiraClientID}
 	if sb != nil {
 		d.Secret = sb.ClientSecret
 	}
@@ -43,13 +35,7 @@ func newDraft(sb *Sandbox) Draft {
 }
 
 // targets are the mappings as the engine wants them.
-func (d Draft) targets() []defender.Target {
-	out := make([]defender.Target, len(d.Mappings))
-	for i, mp := range d.Mappings {
-		out[i] = defender.Target{TenantID: mp.TenantID, Customer: mp.Customer}
-	}
-	return out
-}
+func (d Draft) targets() []defender.Target { return connector.Targets(d.Mappings) }
 
 // maskSecret shows that a secret is there and how long it is, never any of it.
 func maskSecret(s string) string {
@@ -59,9 +45,5 @@ func maskSecret(s string) string {
 	}
 	return strings.Repeat("•", min(n, 12)) + " (" + strconv.Itoa(n) + " characters, hidden)"
 }
-
-// secretLooksLikeID catches the commonest mistake: the secret's ID (a GUID)
-// pasted instead of its value.
-func secretLooksLikeID(s string) bool { return defender.IsGUID(strings.TrimSpace(s)) }
 
 func itoa(n int) string { return strconv.Itoa(n) }

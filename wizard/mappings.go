@@ -5,8 +5,9 @@ import (
 	"os"
 	"strings"
 
+	"github.com/paratira/mdeconnect/connector"
+
 	tea "charm.land/bubbletea/v2"
-	"github.com/paratira/mdeconnect/defender"
 	"github.com/paratira/mdeconnect/store"
 )
 
@@ -16,37 +17,22 @@ const tableRows = 5
 // addMapping adds the typed tenant and customer. One to One keeps one mapping.
 func (m *Model) addMapping() error {
 	d := &m.details
-	tid, err := defender.ParseTenant(d.tenant.Value())
+	mp, err := connector.ParseMapping(d.tenant.Value(), d.cust.Value())
 	if err != nil {
 		return err
 	}
-	customer := strings.TrimSpace(d.cust.Value())
-	if customer == "" {
-		return fmt.Errorf("enter the Paratira customer that tenant %s belongs to", tid)
-	}
-	mp := Mapping{TenantID: tid, Customer: customer}
 	if m.draft.Mode == store.OneToOne {
-		m.draft.Mappings = []Mapping{mp}
+		m.draft.Mappings = []store.Mapping{mp}
 	} else {
-		if m.hasMapping(tid) {
-			return fmt.Errorf("tenant %s is already mapped: a tenant maps to one customer (edit its row instead)", tid)
+		if m.draft.Mappings, err = connector.Add(m.draft.Mappings, mp); err != nil {
+			return err
 		}
-		m.draft.Mappings = append(m.draft.Mappings, mp)
 		d.row = len(m.draft.Mappings) - 1
 		m.scrollToRow()
 	}
 	d.tenant.SetValue("")
 	d.cust.SetValue("")
 	return nil
-}
-
-func (m *Model) hasMapping(tid string) bool {
-	for _, mp := range m.draft.Mappings {
-		if strings.EqualFold(mp.TenantID, tid) {
-			return true
-		}
-	}
-	return false
 }
 
 func (m *Model) importCSV(path string) error {
@@ -59,16 +45,15 @@ func (m *Model) importCSV(path string) error {
 		return fmt.Errorf("cannot read %s: %w", path, err)
 	}
 	defer f.Close()
-	list, err := ParseMappingsCSV(f)
+	list, err := connector.ParseMappingsCSV(f)
 	if err != nil {
 		return fmt.Errorf("%s: %w; nothing was imported", path, err)
 	}
-	for _, mp := range list {
-		if m.hasMapping(mp.TenantID) {
-			return fmt.Errorf("%s maps tenant %s, which is already in the table; nothing was imported", path, mp.TenantID)
-		}
+	all := append(m.draft.Mappings[:len(m.draft.Mappings):len(m.draft.Mappings)], list...)
+	if err := connector.CheckDuplicates(all); err != nil {
+		return fmt.Errorf("%s: %w; nothing was imported", path, err)
 	}
-	m.draft.Mappings = append(m.draft.Mappings, list...)
+	m.draft.Mappings = all
 	m.details.csv.SetValue("")
 	m.notice = m.st.pass.Render("✓ ") + fmt.Sprintf("Imported %d mappings from %s.", len(list), path)
 	return nil
@@ -109,7 +94,7 @@ func (m *Model) editRow() tea.Cmd {
 	mp := m.draft.Mappings[d.row]
 	m.removeRow()
 	d.tenant.SetValue(mp.TenantID)
-	d.cust.SetValue(mp.Customer)
+	d.cust.SetValue(mp.CustomerName)
 	return m.focusField(fCustomer)
 }
 
@@ -151,7 +136,7 @@ func (m *Model) viewDetails(w int) string {
 		}
 	}
 	switch {
-	case secretLooksLikeID(m.draft.Secret):
+	case connector.SecretLooksLikeID(m.draft.Secret):
 		b.WriteString(lines(m.st.warn, hangAfter("  ! ", "This looks like the secret's ID (a GUID), not its value: paste the value.", 4, w)) + "\n")
 	case m.opts.Sandbox != nil && m.draft.Secret == m.opts.Sandbox.ClientSecret:
 		b.WriteString(lines(m.st.dim, hang("Prefilled with the sandbox's own client secret.", 4, w)) + "\n")
@@ -194,7 +179,7 @@ func (m *Model) mappingsView(w int) string {
 	end := min(d.offset+tableRows, len(maps))
 	b.WriteString(m.st.dim.Render(truncate(fmt.Sprintf("    %-38s %s  (%d-%d of %d)", "TENANT", "CUSTOMER", d.offset+1, end, len(maps)), w)) + "\n")
 	for i := d.offset; i < end; i++ {
-		line := truncate(fmt.Sprintf("%-38s %s", maps[i].TenantID, maps[i].Customer), w-2)
+		line := truncate(fmt.Sprintf("%-38s %s", maps[i].TenantID, maps[i].CustomerName), w-2)
 		b.WriteString("  " + m.st.cursor(d.focus == fTable && i == d.row) + line + "\n")
 	}
 	return b.String()

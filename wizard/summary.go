@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/paratira/mdeconnect/connector"
+
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/paratira/mdeconnect/defender"
@@ -60,18 +62,18 @@ func (m *Model) connector() (store.Connector, store.Validation, error) {
 		Cloud: m.opts.CloudName}
 	res := defender.Result{OK: true}
 	for i, dm := range m.draft.Mappings {
-		tr := defender.TenantResult{TenantID: dm.TenantID, Customer: dm.Customer}
+		tr := defender.TenantResult{TenantID: dm.TenantID, Customer: dm.CustomerName}
 		if i < len(m.test.tenants) && m.test.tenants[i].target.TenantID == dm.TenantID && m.test.tenants[i].result != nil {
 			tr = *m.test.tenants[i].result
 		}
 		res.OK = res.OK && tr.OK
 		res.Tenants = append(res.Tenants, tr)
-		c.Mappings = append(c.Mappings, store.Mapping{TenantID: dm.TenantID, CustomerName: dm.Customer, AddedAt: now})
+		c.Mappings = append(c.Mappings, store.Mapping{TenantID: dm.TenantID, CustomerName: dm.CustomerName, AddedAt: now})
 	}
-	if err := ResolveMappings(c.Mappings, &res); err != nil {
+	if err := connector.ResolveMappings(c.Mappings, &res); err != nil {
 		return c, store.Validation{}, err
 	}
-	return c, ValidationRecord(res, now), nil
+	return c, connector.ValidationRecord(res, now), nil
 }
 
 func (m *Model) save() tea.Cmd {
@@ -152,7 +154,7 @@ func (m *Model) viewSummary(w int) string {
 		if i == 0 {
 			label = "Tenants"
 		}
-		row(label, mp.TenantID+" → "+mp.Customer)
+		row(label, mp.TenantID+" → "+mp.CustomerName)
 	}
 	row("Test", m.testSummaryLine())
 	b.WriteString("\n")
@@ -185,7 +187,7 @@ func (m *Model) savedView(w int) string {
 		b.WriteString(hangAfter(m.st.badge.Render("In the sandbox:")+" ", SandboxRetestNote(sb, r.Connector.Name), 2, w))
 		return b.String()
 	}
-	b.WriteString("Re-test it later with:\n  " + m.st.bold.Render("mdeconnect test "+ShellQuote(r.Connector.Name)) + "\n\n")
+	b.WriteString("Re-test it later with:\n  " + m.st.bold.Render("mdeconnect test "+connector.ShellQuote(r.Connector.Name)) + "\n\n")
 	b.WriteString("Initial data collection will begin automatically.")
 	return b.String()
 }
@@ -203,7 +205,7 @@ func labelled(label, value string, w int) string {
 // re-tested as it is: it is saved with cloud "global" and no endpoints of its
 // own, so once the fake cloud is gone `mdeconnect test` would reach Microsoft.
 func SandboxRetestNote(sb *Sandbox, name string) string {
-	where := "to " + sb.Dir + " with cloud \"global\", so `mdeconnect test " + ShellQuote(name) + "` would reach the real Microsoft once this sandbox is gone."
+	where := "to " + sb.Dir + " with cloud \"global\", so `mdeconnect test " + connector.ShellQuote(name) + "` would reach the real Microsoft once this sandbox is gone."
 	if sb.Temporary {
 		where = "to a throwaway folder, removed when you exit (set MDECONNECT_CONFIG_DIR to keep it)."
 	}

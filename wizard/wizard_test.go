@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/paratira/mdeconnect/connector"
+
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
@@ -123,7 +125,7 @@ func TestTransitions(t *testing.T) {
 			}
 		}},
 		{"details refuse a taken name", func(m *Model) {
-			m.connectors.list = []store.Connector{{Name: DefaultName}}
+			m.connectors.list = []store.Connector{{Name: connector.DefaultName}}
 			toDetails(m)
 		}, []any{"tab", "tab", "tab", "tab", "Contoso", "ctrl+t"}, StepDetails, func(t *testing.T, m *Model) {
 			if m.details.nameErr == nil || m.details.focus != fName {
@@ -131,7 +133,7 @@ func TestTransitions(t *testing.T) {
 			}
 		}},
 		{"details to test", toTest, nil, StepTest, func(t *testing.T, m *Model) {
-			if len(m.draft.Mappings) != 1 || m.draft.Mappings[0].Customer != "Contoso" {
+			if len(m.draft.Mappings) != 1 || m.draft.Mappings[0].CustomerName != "Contoso" {
 				t.Errorf("mappings %+v", m.draft.Mappings)
 			}
 		}},
@@ -183,7 +185,7 @@ func TestTransitions(t *testing.T) {
 }
 
 func TestNameCheckedAsTyped(t *testing.T) {
-	backspaces := make([]any, len(DefaultName))
+	backspaces := make([]any, len(connector.DefaultName))
 	for i := range backspaces {
 		backspaces[i] = tea.KeyPressMsg{Code: tea.KeyBackspace}
 	}
@@ -193,7 +195,7 @@ func TestNameCheckedAsTyped(t *testing.T) {
 		typed []any
 		want  string // under the field; "" for none
 	}{
-		{"a taken default shows on entry", DefaultName, nil, `a connector called "Defender for Endpoint Connector" already exists`},
+		{"a taken default shows on entry", connector.DefaultName, nil, `a connector called "Defender for Endpoint Connector" already exists`},
 		{"a free default shows nothing", "Northwind", nil, ""},
 		{"typing a taken name, any case", "Northwind", append(backspaces, "NORTHWIND"), `a connector called "NORTHWIND" already exists`},
 		{"typing past a taken name clears it", "Northwind", append(backspaces, "Northwind 2"), ""},
@@ -237,7 +239,7 @@ func TestFinishSaves(t *testing.T) {
 		t.Fatal("no save command")
 	}
 	m.Update(cmd())
-	if !m.Result().Saved || len(st.list) != 1 || st.secrets[DefaultName] == "" {
+	if !m.Result().Saved || len(st.list) != 1 || st.secrets[connector.DefaultName] == "" {
 		t.Fatalf("not saved: %+v", st.list)
 	}
 	c := st.list[0]
@@ -287,7 +289,7 @@ func TestOneToManyTable(t *testing.T) {
 		t.Fatalf("focus %d", m.details.focus)
 	}
 	send(m, "down", "d")
-	if len(m.draft.Mappings) != 1 || m.draft.Mappings[0].Customer != "Contoso" {
+	if len(m.draft.Mappings) != 1 || m.draft.Mappings[0].CustomerName != "Contoso" {
 		t.Fatalf("remove: %+v", m.draft.Mappings)
 	}
 	send(m, "e")

@@ -1,0 +1,83 @@
+package cli
+
+import (
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/paratira/mdeconnect/store"
+	"github.com/spf13/cobra"
+)
+
+// app holds every side effect a command has, so tests swap them.
+type app struct {
+	in     io.Reader
+	out    io.Writer
+	errOut io.Writer
+	getenv func(string) string
+	now    func() time.Time
+	// inTTY, outTTY and errTTY say whether each stream is a terminal.
+	inTTY, outTTY, errTTY bool
+
+	// httpClient, when set, replaces the engine's default client (tests).
+	httpClient *http.Client
+	// keyring, when set, replaces the system keyring (tests).
+	keyring store.Keyring
+	// consentPoll is the first wait between re-tests of a fresh consent.
+	consentPoll time.Duration
+	// onExit runs when the process is about to exit (e.g. print a log path).
+	onExit []func()
+}
+
+func newApp(s Streams) *app {
+	getenv := s.Getenv
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	return &app{in: s.In, out: s.Out, errOut: s.Err, getenv: getenv, now: time.Now, consentPoll: 5 * time.Second,
+		inTTY: s.InTTY, outTTY: s.OutTTY, errTTY: s.ErrTTY}
+}
+
+func (a *app) finish() {
+	for _, f := range a.onExit {
+		f()
+	}
+}
+
+// canPrompt decides, in one place, whether a command may ask questions.
+func (a *app) canPrompt() bool { return a.inTTY && a.outTTY }
+
+// stderrIsTerminal decides whether progress lines are drawn.
+func (a *app) stderrIsTerminal() bool { return a.errTTY }
+
+func newRootCmd(a *app) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "mdeconnect",
+		Short: "Onboard a Microsoft Defender for Endpoint connector for Paratira",
+		Long: "mdeconnect walks you through connecting Microsoft Defender for Endpoint to Paratira:\n" +
+			"choose the connector, grant admin consent, find the tenant ID, enter the details,\n" +
+			"test the connection and save it. Every step is also a scriptable command.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(flagError)
+	root.SetIn(a.in)
+	root.SetOut(a.out)
+	root.SetErr(a.errOut)
+	addWizard(root, a)
+	addDebugFlag(root, a)
+	root.AddCommand(
+		newTestCmd(a),
+		newAddCmd(a),
+		newListCmd(a),
+		newShowCmd(a),
+		newEditCmd(a),
+		newRemoveCmd(a),
+		newStoreCmd(a),
+		newConsentURLCmd(a),
+		newTenantCmd(a),
+		newReportCmd(a),
+		newSandboxCmd(a),
+	)
+	return root
+}

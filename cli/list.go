@@ -1,0 +1,85 @@
+package cli
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/paratira/mdeconnect/connector"
+
+	"github.com/paratira/mdeconnect/store"
+	"github.com/spf13/cobra"
+)
+
+// staleAfter is how long a connector may go unverified before list flags it.
+const staleAfter = 30 * 24 * time.Hour
+
+// listEntry is one connector in `list --json`.
+type listEntry struct {
+	Name         string     `json:"name"`
+	Mode         store.Mode `json:"mapping_mode"`
+	Tenants      int        `json:"tenants"`
+	LastTestedAt *time.Time `json:"last_tested_at,omitempty"`
+	LastTestOK   *bool      `json:"last_test_ok,omitempty"`
+	Stale        bool       `json:"stale"`
+}
+
+func newListCmd(a *app) *cobra.Command {
+	var jsonOut bool
+	cmd := &cobra.Command{
+		Use:     "list",
+		Aliases: []string{"ls"},
+		Short:   "List saved connectors with their last test result",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, list, err := a.loadConnectors()
+			if err != nil {
+				return err
+			}
+			entries := make([]listEntry, len(list))
+			for i, c := range list {
+				entries[i] = newListEntry(c, a.now())
+			}
+			if jsonOut {
+				return writeJSON(a.out, entries)
+			}
+			printList(a, list)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&jsonOut, "json", false, "print JSON on stdout")
+	return cmd
+}
+
+func newListEntry(c store.Connector, now time.Time) listEntry {
+	e := listEntry{Name: c.Name, Mode: c.Mode, Tenants: len(c.Mappings), Stale: true}
+	if v := c.LastValidation; v != nil {
+		at, ok := v.At, v.OK
+		e.LastTestedAt, e.LastTestOK = &at, &ok
+		e.Stale = now.Sub(at) > staleAfter
+	}
+	return e
+}
+
+func printList(a *app, list []store.Connector) {
+	w := a.colorWriter(a.out)
+	if len(list) == 0 {
+		fmt.Fprintln(w, "No connectors yet. Add one with `mdeconnect` (the wizard) or `mdeconnect add`.")
+		return
+	}
+	now := a.now()
+	fmt.Fprintf(w, "%-32s %-12s %7s  %s\n", "NAME", "MODE", "TENANTS", "LAST TEST")
+	for _, c := range list {
+		last := lastTestLine(c, now)
+		if newListEntry(c, now).Stale {
+			last += warnStyle.Render("  ! not verified for over 30 days: mdeconnect test " + connector.ShellQuote(c.Name))
+		}
+		fmt.Fprintf(w, "%-32s %-12s %7d  %s\n", clipName(c.Name, 32), c.Mode, len(c.Mappings), last)
+	}
+}
+
+func clipName(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}

@@ -1,0 +1,54 @@
+package cli
+
+import (
+	"context"
+	"io"
+	"os"
+	"runtime"
+	"syscall"
+
+	"charm.land/fang/v2"
+	"github.com/charmbracelet/x/term"
+)
+
+// Streams are the process's standard streams and environment. Tests build
+// their own, and may claim a terminal so interactive paths run in-process.
+type Streams struct {
+	In       io.Reader
+	Out, Err io.Writer
+	Getenv   func(string) string
+	// InTTY, OutTTY and ErrTTY say whether each stream is an interactive
+	// terminal.
+	InTTY, OutTTY, ErrTTY bool
+}
+
+// System returns the process's own streams.
+func System() Streams {
+	return Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, Getenv: os.Getenv,
+		InTTY: isTerminal(os.Stdin), OutTTY: isTerminal(os.Stdout), ErrTTY: isTerminal(os.Stderr)}
+}
+
+// Main runs one command line and returns the process exit code.
+func Main(ctx context.Context, args []string, s Streams) int {
+	a := newApp(s)
+	return a.execute(ctx, args)
+}
+
+func (a *app) execute(ctx context.Context, args []string) int {
+	root := newRootCmd(a)
+	root.SetArgs(args)
+	err := fang.Execute(ctx, root,
+		fang.WithNotifySignal(os.Interrupt, syscall.SIGTERM),
+		fang.WithErrorHandler(a.renderError),
+		// The same version string reports carry: module version, VCS revision.
+		fang.WithVersion(buildVersion()+" ("+runtime.Version()+", "+goos()+")"),
+	)
+	a.finish()
+	return exitCode(err)
+}
+
+// isTerminal reports whether the stream is an interactive terminal.
+func isTerminal(v any) bool {
+	f, ok := v.(*os.File)
+	return ok && term.IsTerminal(f.Fd())
+}

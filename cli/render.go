@@ -1,0 +1,128 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sync"
+
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/paratira/mdeconnect/defender"
+)
+
+var (
+	passStyle = lipgloss.NewStyle().Foreground(lipgloss.Color("2"))
+	warnStyle = lipgloss.NewStyle().Foreground(lipgloss.Color("3"))
+	failStyle = lipgloss.NewStyle().Foreground(lipgloss.Color("1"))
+	dimStyle  = lipgloss.NewStyle().Foreground(lipgloss.Color("8"))
+	boldStyle = lipgloss.NewStyle().Bold(true)
+)
+
+// colorWriter downsamples colours to what w supports: none when it is not a
+// terminal or NO_COLOR is set.
+func (a *app) colorWriter(w io.Writer) io.Writer {
+	env := os.Environ()
+	if a.getenv("NO_COLOR") != "" {
+		env = append(env, "NO_COLOR=1")
+	}
+	return colorprofile.NewWriter(w, env)
+}
+
+// statusMark is the symbol of a check status: ✓ pass, ! warn, ✗ fail, - skip.
+func statusMark(s defender.Status) string {
+	switch s {
+	case defender.Pass:
+		return passStyle.Render("✓")
+	case defender.Warn:
+		return warnStyle.Render("!")
+	case defender.Fail:
+		return failStyle.Render("✗")
+	}
+	return dimStyle.Render("-")
+}
+
+// renderResult prints a validation result for people.
+func renderResult(w io.Writer, res defender.Result) {
+	for _, t := range res.Tenants {
+		name := t.TenantID
+		if t.Customer != "" {
+			name += " (" + t.Customer + ")"
+		}
+		verdict := passStyle.Render("ok")
+		if !t.OK {
+			verdict = failStyle.Render("failed")
+		}
+		fmt.Fprintf(w, "%s %s\n", boldStyle.Render("Tenant "+name), verdict)
+		said := map[string]bool{}
+		for _, c := range t.Checks {
+			fmt.Fprintf(w, "  %s %-30s %s\n", statusMark(c.Status), c.ID.Title(), checkLine(c))
+			// A remedy shared by several checks of a tenant is said once.
+			if c.Remedy != "" && !said[c.Remedy] {
+				said[c.Remedy] = true
+				fmt.Fprintf(w, "      %s\n", dimStyle.Render("→ "+c.Remedy))
+			}
+		}
+	}
+	n := res.Counts()
+	summary := fmt.Sprintf("%d tenant(s): %d passed, %d warnings, %d failed, %d skipped checks in %.1fs",
+		len(res.Tenants), n[defender.Pass], n[defender.Warn], n[defender.Fail], n[defender.Skip], float64(res.DurationMS)/1000)
+	if res.OK {
+		fmt.Fprintln(w, passStyle.Render(summary))
+	} else {
+		fmt.Fprintln(w, failStyle.Render(summary))
+	}
+}
+
+func checkLine(c defender.CheckResult) string {
+	if c.Problem == "" {
+		return c.Message
+	}
+	return c.Problem.Title() + ": " + c.Message
+}
+
+// progress draws one updating line on a terminal's stderr while checks run.
+type progress struct {
+	mu       sync.Mutex
+	w        io.Writer
+	on       bool
+	total    int
+	finished int
+	failed   int
+	tenants  int
+}
+
+func newProgress(w io.Writer, on bool, tenants int) *progress {
+	return &progress{w: w, on: on, total: tenants * len(defender.CheckIDs()), tenants: tenants}
+}
+
+func (p *progress) event(ev defender.Event) {
+	if ev.Kind != defender.CheckFinished || !p.on {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.finished++
+	if ev.Result.Status == defender.Fail {
+		p.failed++
+	}
+	fmt.Fprintf(p.w, "\r\033[KTesting %d tenant(s): %d/%d checks done, %d failed", p.tenants, p.finished, p.total, p.failed)
+}
+
+// tenantDone counts a whole tenant's checks at once (test --all).
+func (p *progress) tenantDone(t defender.TenantResult) {
+	for i := range t.Checks {
+		p.event(defender.Event{Kind: defender.CheckFinished, Result: &t.Checks[i]})
+	}
+}
+
+func (p *progress) done() { p.clear() }
+
+// clear removes the progress line so other text can be printed.
+func (p *progress) clear() {
+	if p.on {
+		p.mu.Lock()
+		fmt.Fprint(p.w, "\r\033[K")
+		p.mu.Unlock()
+	}
+}

@@ -1,0 +1,111 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/paratira/mdeconnect/store"
+	"github.com/spf13/cobra"
+)
+
+// connectorView is a saved connector as commands show it: everything but the
+// secret, plus where the secret lives.
+type connectorView struct {
+	store.Connector
+	SecretLocation string `json:"secret_location"`
+}
+
+func newConnectorView(st *store.Store, c store.Connector) connectorView {
+	return connectorView{Connector: c, SecretLocation: st.Where(c)}
+}
+
+func newShowCmd(a *app) *cobra.Command {
+	var jsonOut bool
+	cmd := &cobra.Command{
+		Use:   "show NAME",
+		Short: "Show a saved connector (everything but its secret)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, c, err := a.loadConnector(args[0])
+			if err != nil {
+				return err
+			}
+			v := newConnectorView(st, c)
+			if jsonOut {
+				return writeJSON(a.out, v)
+			}
+			printConnector(a.colorWriter(a.out), v, a.now())
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&jsonOut, "json", false, "print JSON on stdout")
+	return cmd
+}
+
+func printConnector(w io.Writer, v connectorView, now time.Time) {
+	c := v.Connector
+	fmt.Fprintf(w, "%s\n", boldStyle.Render(c.Name))
+	row := func(k, val string) { fmt.Fprintf(w, "  %-14s %s\n", k+":", val) }
+	row("Connector", "Microsoft Defender for Endpoint ("+c.Type+")")
+	row("Mapping mode", string(c.Mode))
+	row("Client ID", c.ClientID)
+	row("Client secret", "•••••••• ("+v.SecretLocation+")")
+	row("Cloud", c.Cloud)
+	for _, e := range []struct{ k, v string }{{"Login URL", c.Endpoints.LoginURL}, {"API URL", c.Endpoints.APIURL}, {"Graph URL", c.Endpoints.GraphURL}} {
+		if e.v != "" {
+			row(e.k, e.v)
+		}
+	}
+	row("Created", c.CreatedAt.Local().Format(time.DateTime))
+	row("Updated", c.UpdatedAt.Local().Format(time.DateTime))
+	row("Last test", lastTestLine(c, now))
+	fmt.Fprintf(w, "  Mappings (%d):\n", len(c.Mappings))
+	results := map[string]store.TenantValidation{}
+	if c.LastValidation != nil {
+		for _, t := range c.LastValidation.Tenants {
+			results[t.TenantID] = t
+		}
+	}
+	for _, m := range c.Mappings {
+		mark := dimStyle.Render("·")
+		if t, ok := results[m.TenantID]; ok {
+			mark = passStyle.Render("✓")
+			if !t.OK {
+				mark = failStyle.Render("✗")
+			}
+		}
+		domain := ""
+		if m.Domain != "" && m.Domain != m.TenantID {
+			domain = " (" + m.Domain + ")"
+		}
+		fmt.Fprintf(w, "    %s %s%s → %s\n", mark, m.TenantID, domain, m.CustomerName)
+	}
+}
+
+// lastTestLine says when a connector was last tested and how it went.
+func lastTestLine(c store.Connector, now time.Time) string {
+	v := c.LastValidation
+	if v == nil {
+		return "never"
+	}
+	verdict := passStyle.Render("passed")
+	if !v.OK {
+		verdict = failStyle.Render("failed")
+	}
+	return fmt.Sprintf("%s %s", verdict, ago(now, v.At))
+}
+
+// ago says how long ago t was, in the largest sensible unit.
+func ago(now, t time.Time) string {
+	d := now.Sub(t)
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%d min ago", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d h ago", int(d.Hours()))
+	}
+	return fmt.Sprintf("%d days ago", int(d.Hours()/24))
+}

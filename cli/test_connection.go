@@ -1,0 +1,161 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/paratira/mdeconnect/connector"
+	"github.com/paratira/mdeconnect/store"
+
+	"github.com/paratira/mdeconnect/defender"
+	"github.com/spf13/cobra"
+)
+
+type testOptions struct {
+	engineFlags
+	clientID string
+	tenants  []string
+	secretIn bool
+	jsonOut  bool
+	all      bool
+	// waitConsent re-tests while a fresh consent propagates.
+	waitConsent time.Duration
+}
+
+func newTestCmd(a *app) *cobra.Command {
+	o := &testOptions{}
+	cmd := &cobra.Command{
+		Use:   "test [NAME]",
+		Short: "Test the connection: validate every API and data permission for each tenant",
+		Long: "Test the connection the way Paratira does: the tenant exists, Paratira's app gets an\n" +
+			"app-only token, the token carries every required role, and each data source answers:\n" +
+			"service health and status, endpoint update compliance, risk scores, security\n" +
+			"recommendations and Microsoft 365 service health.\n\n" +
+			"With NAME it re-tests a saved connector (--tenant picks one of its tenants) and\n" +
+			"records the result; with --all, every saved connector. Without, it tests ad hoc.\n\n" +
+			"Exit codes: 0 no check failed (warnings allowed), 3 a check failed, 2 bad input,\n" +
+			"1 any other error, 130 cancelled.",
+		Example: "  printf '%s' \"$SECRET\" | mdeconnect test --tenant contoso.com --client-secret-stdin\n" +
+			"  mdeconnect test --tenant 72f988bf-86f1-41af-91ab-2d7cd011db47=Contoso --json < secret.txt",
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch {
+			case o.all && len(args) > 0:
+				return usagef("give a connector NAME or --all, not both")
+			case o.all:
+				return a.runTestAll(cmd, o)
+			case len(args) == 1:
+				return a.runSavedTest(cmd, o, args[0])
+			}
+			return a.runAdHocTest(cmd, o)
+		},
+	}
+	o.register(cmd)
+	cmd.Flags().StringVar(&o.clientID, "client-id", defender.ParatiraClientID, "Paratira's application (client) ID")
+	cmd.Flags().StringArrayVar(&o.tenants, "tenant", nil, "tenant ID or domain to test, optionally =CUSTOMER (repeatable)")
+	cmd.Flags().BoolVar(&o.secretIn, "client-secret-stdin", false, "read the client secret from stdin (or set MDECONNECT_CLIENT_SECRET)")
+	cmd.Flags().BoolVar(&o.jsonOut, "json", false, "print the result as JSON on stdout")
+	cmd.Flags().BoolVar(&o.all, "all", false, "re-test every saved connector and record the results (for cron)")
+	cmd.Flags().DurationVar(&o.waitConsent, "wait-for-consent", 0, "after a fresh consent, re-test until the app and its roles appear (default 10m when given without a value)")
+	cmd.Flags().Lookup("wait-for-consent").NoOptDefVal = "10m"
+	return cmd
+}
+
+// parseTargets reads --tenant values of the form TENANT[=CUSTOMER].
+func parseTargets(values []string) ([]defender.Target, error) {
+	if len(values) == 0 {
+		return nil, usagef("no tenant given: add --tenant with the Tenant ID (Entra ID > Overview) or a domain such as contoso.com")
+	}
+	var ms []store.Mapping
+	for _, v := range values {
+		id, customer, _ := strings.Cut(v, "=")
+		tid, err := defender.ParseTenant(id)
+		if err != nil {
+			return nil, usagef("--tenant %q: %v", v, err)
+		}
+		ms = append(ms, store.Mapping{TenantID: tid, CustomerName: strings.TrimSpace(customer)})
+	}
+	if err := connector.CheckDuplicates(ms); err != nil {
+		return nil, usagef("a --tenant is given twice: %v (each tenant is tested once)", err)
+	}
+	return connector.Targets(ms), nil
+}
+
+func (a *app) runAdHocTest(cmd *cobra.Command, o *testOptions) error {
+	targets, err := parseTargets(o.tenants)
+	if err != nil {
+		return err
+	}
+	cloud, err := a.resolveCloud(o.cloud)
+	if err != nil {
+		return err
+	}
+	secret, err := a.checkedSecret(cmd, o.engineFlags, o.secretIn)
+	if err != nil {
+		return err
+	}
+	res, err := a.runChecks(cmd, checkRun{cloud: cloud, clientID: o.clientID, secret: secret, flags: o.engineFlags, targets: targets, wait: o.waitConsent})
+	if err != nil {
+		return err
+	}
+	return a.printResult(res, o.jsonOut)
+}
+
+// checkRun is one validation a command asks for.
+type checkRun struct {
+	cloud    defender.Cloud
+	clientID string
+	secret   string
+	flags    engineFlags
+	targets  []defender.Target
+	// wait, when set, re-tests tenants whose fresh consent has not propagated.
+	wait time.Duration
+	prog *progress
+}
+
+// runChecks validates with progress on stderr when it is a terminal.
+func (a *app) runChecks(cmd *cobra.Command, r checkRun) (defender.Result, error) {
+	if connector.SecretLooksLikeID(r.secret) {
+		fmt.Fprintln(a.errOut, "Warning: the client secret looks like a secret ID (a GUID). Paratira needs the secret's Value, shown once when it was created.")
+	}
+	if r.prog == nil {
+		r.prog = a.newProgressFor(len(r.targets))
+	}
+	newEngine := func() (*defender.Engine, error) {
+		return a.newEngine(r.cloud, r.clientID, r.secret, r.flags, r.prog.event)
+	}
+	defer r.prog.done()
+	if r.wait <= 0 {
+		eng, err := newEngine()
+		if err != nil {
+			return defender.Result{}, err
+		}
+		return eng.Validate(cmd.Context(), r.targets)
+	}
+	if _, err := newEngine(); err != nil {
+		return defender.Result{}, err
+	}
+	return defender.WaitForConsent(cmd.Context(), newEngine, r.targets, r.wait, a.consentPoll, func(w defender.Waiting) {
+		r.prog.clear()
+		fmt.Fprintln(a.errOut, w.String())
+	})
+}
+
+// printResult writes a result as JSON or text, and turns failures into exit 3.
+func (a *app) printResult(res defender.Result, jsonOut bool) error {
+	if jsonOut {
+		enc := json.NewEncoder(a.out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(res); err != nil {
+			return fmt.Errorf("writing JSON: %w", err)
+		}
+	} else {
+		renderResult(a.colorWriter(a.out), res)
+	}
+	if !res.OK {
+		return errChecksFailed
+	}
+	return nil
+}

@@ -1,0 +1,263 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/paratira/mdeconnect/connector"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/paratira/mdeconnect/defender"
+	"github.com/paratira/mdeconnect/defender/defendertest"
+	"github.com/paratira/mdeconnect/store"
+	"github.com/paratira/mdeconnect/wizard"
+	"github.com/spf13/cobra"
+)
+
+// wizardOptions are the root command's flags: with no subcommand, mdeconnect
+// runs the interactive wizard.
+type wizardOptions struct {
+	engineFlags
+	sandbox     bool
+	scenario    string
+	accessible  bool
+	redirectURI string
+}
+
+// addWizard makes the root command run the wizard.
+func addWizard(root *cobra.Command, a *app) {
+	o := &wizardOptions{}
+	root.Args = cobra.NoArgs
+	root.RunE = func(cmd *cobra.Command, _ []string) error { return a.runWizard(cmd, o) }
+	o.register(root)
+	f := root.Flags()
+	f.BoolVar(&o.sandbox, "sandbox", false, "run the wizard against a fake Microsoft cloud started in-process (nothing reaches Microsoft)")
+	f.StringVar(&o.scenario, "scenario", "", "with --sandbox: the tenant scenario to play, e.g. healthy or invalid-secret (default: pick one)")
+	f.BoolVar(&o.accessible, "accessible", false, "plain prompts for screen readers (or set ACCESSIBLE=1)")
+	f.StringVar(&o.redirectURI, "redirect-uri", "", "where admin consent returns; must be registered on the app (default "+EnvRedirectURI+" or http://localhost:53682/consent)")
+}
+
+func (a *app) runWizard(cmd *cobra.Command, o *wizardOptions) error {
+	if !a.canPrompt() {
+		return usagef("the wizard needs a terminal (stdin and stdout are not both one): to script it, use\n" +
+			"  printf '%%s' \"$SECRET\" | mdeconnect add --name NAME --tenant TENANT=CUSTOMER [--tenant ...] --mode one-to-one|one-to-many --client-secret-stdin\n" +
+			"and `mdeconnect test` to validate; see mdeconnect add --help")
+	}
+	if o.scenario != "" && !o.sandbox {
+		return usagef("--scenario only applies with --sandbox")
+	}
+	wo, cleanup, err := a.wizardSetup(o)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	if o.accessible || truthy(a.getenv("ACCESSIBLE")) {
+		// Accessible prompts write their styles as they are: the writer
+		// drops the colours NO_COLOR (or the terminal) rules out.
+		res, err := wizard.RunAccessible(cmd.Context(), wo, a.in, a.colorWriter(a.errOut))
+		return a.wizardDone(res, wo, err)
+	}
+	res, err := wizard.Run(cmd.Context(), wo, wizard.RunOptions{In: a.in, Out: a.tuiOut(), Profile: a.profile()})
+	return a.wizardDone(res, wo, err)
+}
+
+// wizardSetup builds the wizard's options: the real cloud and store, or the sandbox's.
+func (a *app) wizardSetup(o *wizardOptions) (wizard.Options, func(), error) {
+	redirect, err := a.redirectURI(o.redirectURI)
+	if err != nil {
+		return wizard.Options{}, nil, err
+	}
+	wo := wizard.Options{RedirectURI: redirect, HTTPClient: a.httpClient, Parallel: o.parallel,
+		Hyperlinks: hyperlinksSupported(a.getenv), Browser: wizard.SystemBrowser{Getenv: a.getenv},
+		NewEngine: a.wizardEngine(o.engineFlags)}
+	if o.sandbox {
+		return a.sandboxSetup(o, wo)
+	}
+	if wo.Cloud, err = a.resolveCloud(o.cloud); err != nil {
+		return wo, nil, err
+	}
+	wo.CloudName = o.cloud
+	st, err := a.wizardStore()
+	if err != nil {
+		return wo, nil, err
+	}
+	wo.Store = st
+	return wo, func() {}, nil
+}
+
+// wizardStore opens the store the wizard saves to. With the auto backend it
+// asks the keyring first: learning after every step is typed that the secret
+// cannot be kept would lose it all. A file is used only if the user says so.
+func (a *app) wizardStore() (*store.Store, error) {
+	st, err := a.openStore("")
+	if err != nil {
+		return nil, err
+	}
+	if b := strings.ToLower(a.getenv(EnvSecretStore)); b != "" && store.Backend(b) != store.BackendAuto {
+		return st, nil // the user chose where secrets go
+	}
+	kerr := st.KeyringAvailable()
+	if kerr == nil {
+		return st, nil
+	}
+	file := st.Where(store.Connector{SecretStore: store.BackendFile})
+	fmt.Fprintf(a.errOut, "No system keyring answered (%s).\nKeep client secrets in %s? [y/N] ", keyringCause(kerr), file)
+	line, _ := bufio.NewReader(a.in).ReadString('\n')
+	if !yes(line) {
+		return nil, usagef("the wizard did not start: no system keyring answered, and client secrets go to a file only if you say so. "+
+			"Start or unlock your keyring (GNOME Keyring or KWallet in a desktop session; on WSL or a server, "+
+			"e.g. `gnome-keyring-daemon --unlock` inside `dbus-run-session`) and run mdeconnect again, "+
+			"or set %s=file to keep client secrets in %s", EnvSecretStore, file)
+	}
+	return a.openStore(string(store.BackendFile))
+}
+
+// keyringCause is why the keyring did not answer, without the advice the
+// store adds for commands (the wizard asks instead).
+func keyringCause(err error) string {
+	msg := err.Error()
+	_, rest, ok := strings.Cut(msg, store.ErrKeyringUnavailable.Error()+" (")
+	if i := strings.LastIndex(rest, "); "); ok && i > 0 {
+		return rest[:i]
+	}
+	return msg
+}
+
+// yes is a y/N answer that said yes.
+func yes(answer string) bool {
+	switch strings.ToLower(strings.TrimSpace(answer)) {
+	case "y", "yes":
+		return true
+	}
+	return false
+}
+
+// wizardEngine builds the wizard's engines as newEngine builds the commands':
+// the --debug log learns each secret to redact it, and --timeout applies.
+func (a *app) wizardEngine(f engineFlags) func(defender.Config) (*defender.Engine, error) {
+	return func(cfg defender.Config) (*defender.Engine, error) {
+		cfg.HTTPClient = a.traceClient(cfg.HTTPClient, cfg.ClientSecret)
+		if f.timeout > 0 {
+			cfg.Retry = defender.DefaultRetry
+			cfg.Retry.PerRequest = f.timeout
+		}
+		return defender.New(cfg)
+	}
+}
+
+func (a *app) sandboxSetup(o *wizardOptions, wo wizard.Options) (wizard.Options, func(), error) {
+	sb, err := startSandbox(a.getenv, defendertest.Options{})
+	if err != nil {
+		return wo, nil, err
+	}
+	name := o.scenario
+	if name == "" {
+		if name, err = a.pickScenario(sb, o.accessible || truthy(a.getenv("ACCESSIBLE"))); err != nil {
+			sb.close()
+			return wo, nil, err
+		}
+	}
+	sc, err := sb.scenario(name)
+	if err == nil && o.redirectURI == "" && a.getenv(EnvRedirectURI) == "" {
+		wo.RedirectURI, err = freeRedirectURI()
+	}
+	if err == nil {
+		wo.Store, err = sb.openStore()
+	}
+	if err != nil {
+		sb.close()
+		return wo, nil, err
+	}
+	wo.Cloud, wo.CloudName, wo.HTTPClient = sb.cloud, "global", a.traced(sb.client)
+	wo.Browser = sandboxBrowser{client: wo.HTTPClient, scenario: sc.Name}
+	// A fresh consent reaches the fake's tokens within seconds, and a role
+	// that was never granted never comes: show both without a long wait.
+	wo.ConsentFirstDelay, wo.ConsentWait = time.Second, time.Minute
+	wo.Sandbox = &wizard.Sandbox{Scenario: sc.Name, Domain: sc.Domain, ClientSecret: defendertest.SandboxClientSecret, Dir: sb.dir, Temporary: sb.temp}
+	return wo, sb.close, nil
+}
+
+// pickScenario asks which scenario the sandbox plays, healthy first.
+func (a *app) pickScenario(sb *sandbox, accessible bool) (string, error) {
+	var opts []huh.Option[string]
+	for _, s := range sb.fake.Scenarios() {
+		opts = append(opts, huh.NewOption(s.Name+": "+s.Description, s.Name))
+	}
+	name := "healthy"
+	form := huh.NewForm(huh.NewGroup(huh.NewSelect[string]().Title("Sandbox scenario: which tenant should the fake cloud play?").
+		Options(opts...).Value(&name).Height(12))).WithAccessible(accessible)
+	if p := a.profile(); p != 0 {
+		form = form.WithProgramOptions(tea.WithColorProfile(p)) // first: it replaces the options set so far
+	}
+	var out io.Writer = a.tuiOut()
+	if accessible {
+		out = a.colorWriter(out)
+	}
+	err := form.WithInput(a.in).WithOutput(out).Run()
+	if errors.Is(err, huh.ErrUserAborted) {
+		return "", fmt.Errorf("scenario picker: %w", context.Canceled)
+	}
+	return name, err
+}
+
+// wizardDone reports the outcome on stderr once the screen is back.
+func (a *app) wizardDone(res wizard.Result, wo wizard.Options, err error) error {
+	if err != nil {
+		return err
+	}
+	w := a.colorWriter(a.errOut)
+	fmt.Fprintf(w, "%s Saved connector %q.\n", passStyle.Render("✓"), res.Connector.Name)
+	fmt.Fprintf(w, "  Connectors file: %s\n  Client secret:   %s\n", res.StorePath, res.SecretWhere)
+	if sb := wo.Sandbox; sb != nil {
+		fmt.Fprintln(w, "In the sandbox: "+wizard.SandboxRetestNote(sb, res.Connector.Name))
+		return nil
+	}
+	fmt.Fprintf(w, "Re-test it later with: mdeconnect test %s\nInitial data collection will begin automatically.\n", connector.ShellQuote(res.Connector.Name))
+	return nil
+}
+
+// tuiOut is where the wizard draws: stderr when it is a terminal, so stdout stays for data.
+func (a *app) tuiOut() *os.File {
+	if f, ok := a.errOut.(*os.File); ok && isTerminal(f) {
+		return f
+	}
+	f, _ := a.out.(*os.File)
+	return f
+}
+
+func (a *app) profile() colorprofile.Profile {
+	if a.getenv("NO_COLOR") != "" {
+		return colorprofile.Ascii
+	}
+	return 0
+}
+
+func truthy(s string) bool {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
+}
+
+// hyperlinksSupported guesses whether the terminal renders OSC 8 links; the
+// URL is always printed in full as well.
+func hyperlinksSupported(getenv func(string) string) bool {
+	switch getenv("TERM_PROGRAM") {
+	case "iTerm.app", "WezTerm", "vscode", "ghostty", "Hyper", "rio":
+		return true
+	}
+	if getenv("WT_SESSION") != "" || getenv("VTE_VERSION") != "" || getenv("KITTY_WINDOW_ID") != "" {
+		return true
+	}
+	t := getenv("TERM")
+	return strings.Contains(t, "kitty") || strings.Contains(t, "foot") || strings.Contains(t, "alacritty")
+}

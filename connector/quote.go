@@ -1,0 +1,14 @@
+package connector
+
+import "strings"
+
+// ShellQuote quotes a value for a POSIX shell command line when it needs it,
+// so a command mdeconnect prints can be pasted as it is.
+func ShellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.,/@", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
