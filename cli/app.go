@@ -25,6 +25,8 @@ type app struct {
 	keyring store.Keyring
 	// consentPoll is the first wait between re-tests of a fresh consent.
 	consentPoll time.Duration
+	// prompts asks questions on the terminal (see prompter).
+	prompts *prompter
 	// onExit runs when the process is about to exit (e.g. print a log path).
 	onExit []func()
 }

@@ -24,7 +24,7 @@ func newRemoveCmd(a *app) *cobra.Command {
 				if !a.canPrompt() {
 					return usagef("removing %q needs confirmation: add --yes (no terminal to ask on)", c.Name)
 				}
-				confirmed, err := a.confirm(cmd.Context(), fmt.Sprintf("Remove connector %q (%d tenant(s)) and its client secret (%s)?", c.Name, len(c.Mappings), st.Where(c)))
+				confirmed, err := a.prompter().confirm(cmd.Context(), fmt.Sprintf("Remove connector %q (%d tenant(s)) and its client secret (%s)?", c.Name, len(c.Mappings), st.Where(c)))
 				if err != nil {
 					return err
 				}

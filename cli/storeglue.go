@@ -72,7 +72,7 @@ func (a *app) withFileFallback(ctx context.Context, st *store.Store, save func(*
 	if !a.canPrompt() {
 		return err
 	}
-	yes, cerr := a.confirm(ctx, fmt.Sprintf("No system keyring answered. Keep the client secret in a file only you can read (mode 0600, next to %s)?", st.Path()))
+	yes, cerr := a.prompter().confirm(ctx, fmt.Sprintf("No system keyring answered. Keep the client secret in a file only you can read (mode 0600, next to %s)?", st.Path()))
 	if cerr != nil {
 		return cerr
 	}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -109,9 +108,13 @@ func (a *app) wizardStore() (*store.Store, error) {
 		return st, nil
 	}
 	file := st.Where(store.Connector{SecretStore: store.BackendFile})
-	fmt.Fprintf(a.errOut, "No system keyring answered (%s).\nKeep client secrets in %s? [y/N] ", keyringCause(kerr), file)
-	line, _ := bufio.NewReader(a.in).ReadString('\n')
-	if !yes(line) {
+	fmt.Fprintf(a.errOut, "No system keyring answered (%s).\n", keyringCause(kerr))
+	// Ctrl+C arrives as a byte at this prompt (raw mode), so no context is needed to stop it.
+	ok, err := a.prompter().confirm(context.Background(), fmt.Sprintf("Keep client secrets in %s?", file))
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
 		return nil, usagef("the wizard did not start: no system keyring answered, and client secrets go to a file only if you say so. "+
 			"Start or unlock your keyring (GNOME Keyring or KWallet in a desktop session; on WSL or a server, "+
 			"e.g. `gnome-keyring-daemon --unlock` inside `dbus-run-session`) and run mdeconnect again, "+
@@ -129,15 +132,6 @@ func keyringCause(err error) string {
 		return rest[:i]
 	}
 	return msg
-}
-
-// yes is a y/N answer that said yes.
-func yes(answer string) bool {
-	switch strings.ToLower(strings.TrimSpace(answer)) {
-	case "y", "yes":
-		return true
-	}
-	return false
 }
 
 // wizardEngine builds the wizard's engines as newEngine builds the commands':
