@@ -3,10 +3,11 @@ package wizard
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/paratira/mdeconnect/connector"
+	"github.com/paratira/mdeconnect/internal/lineedit"
 
 	"charm.land/huh/v2"
 	"github.com/charmbracelet/x/term"
@@ -62,8 +63,9 @@ func (p *plain) askSecret() error {
 	return nil
 }
 
-// readSecret reads one line from the terminal in raw mode, so nothing is
-// echoed and Ctrl+C arrives as a byte; reads go through p.in, which a
+// readSecret reads one line from the terminal in raw mode through the one
+// line editor (internal/lineedit), so nothing is echoed, Ctrl+C arrives as a
+// byte and escape sequences are skipped; reads go through p.in, which a
 // cancel interrupts. The terminal is restored however it ends.
 func (p *plain) readSecret(prompt string) (string, error) {
 	fd := p.tty.Fd()
@@ -74,26 +76,11 @@ func (p *plain) readSecret(prompt string) (string, error) {
 	defer term.Restore(fd, st) //nolint:errcheck // nothing better to do
 	fmt.Fprint(p.out, prompt)
 	defer fmt.Fprint(p.out, "\r\n")
-	var buf []byte
-	b := make([]byte, 1)
-	for {
-		if _, err := p.in.Read(b); err != nil {
-			return "", err
-		}
-		switch c := b[0]; {
-		case c == '\r' || c == '\n':
-			return string(buf), nil
-		case c == 3 || c == 4 && len(buf) == 0: // Ctrl+C, or Ctrl+D on nothing
-			return "", huh.ErrUserAborted
-		case c == 127 || c == 8: // backspace drops one character
-			_, n := utf8.DecodeLastRune(buf)
-			buf = buf[:len(buf)-n]
-		case c == 21: // Ctrl+U drops the line
-			buf = buf[:0]
-		case c >= 32:
-			buf = append(buf, c)
-		}
+	s, err := lineedit.Read(p.in, nil)
+	if errors.Is(err, lineedit.ErrInterrupted) || errors.Is(err, io.EOF) {
+		return "", huh.ErrUserAborted
 	}
+	return s, err
 }
 
 func (p *plain) mappings() error {
