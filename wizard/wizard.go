@@ -1,7 +1,3 @@
-// Package wizard is mdeconnect's interactive set-up: a Bubble Tea state
-// machine that follows the setup guide's steps (connectors, choose connector,
-// consent, tenant ID, details, test connection, summary). The root Model owns
-// every transition; each step lives in its own file.
 package wizard
 
 import (
