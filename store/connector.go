@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
+
+	"github.com/paratira/mdeconnect/internal/sanitize"
 )
 
 // TypeDefender is the connector type of a Microsoft Defender for Endpoint connector.
@@ -67,13 +68,22 @@ type Validation struct {
 
 // TenantValidation is the outcome of the test of one tenant.
 type TenantValidation struct {
-	TenantID      string   `json:"tenant_id"`
-	OK            bool     `json:"ok"`
-	RegionScope   string   `json:"region_scope,omitempty"`
-	CloudInstance string   `json:"cloud_instance,omitempty"`
-	GrantedRoles  []string `json:"granted_roles,omitempty"`
-	Checks        []Check  `json:"checks,omitempty"`
+	TenantID      string `json:"tenant_id"`
+	OK            bool   `json:"ok"`
+	RegionScope   string `json:"region_scope,omitempty"`
+	CloudInstance string `json:"cloud_instance,omitempty"`
+	// GrantedRoles are the roles the tenant's tokens carried, at most
+	// MaxGrantedRoles of them, in the order given: callers list the roles that
+	// matter (the required ones, those that grant too much) first. OtherRoles
+	// counts the roles not kept: beyond the bound, or not a plausible role name.
+	GrantedRoles []string `json:"granted_roles,omitempty"`
+	OtherRoles   int      `json:"other_roles,omitempty"`
+	Checks       []Check  `json:"checks,omitempty"`
 }
+
+// MaxGrantedRoles bounds the roles kept of one tenant's test: a token's roles
+// come from a server, and a hostile one sent 100,000.
+const MaxGrantedRoles = 64
 
 // Check is the outcome of one check against one tenant.
 type Check struct {
@@ -93,6 +103,11 @@ func (c Connector) normalize() Connector {
 	for i := range c.Mappings {
 		c.Mappings[i].TenantID = strings.TrimSpace(c.Mappings[i].TenantID)
 	}
+	if c.LastValidation != nil {
+		v := c.LastValidation.clone()
+		v.bound()
+		c.LastValidation = &v
+	}
 	return c
 }
 
@@ -102,10 +117,10 @@ func (c Connector) validate() error {
 		return err
 	}
 	if c.Type != TypeDefender {
-		return &ValidationError{Field: "type", Reason: fmt.Sprintf("unknown connector type %q; this mdeconnect only knows %q", c.Type, TypeDefender)}
+		return &ValidationError{Field: "type", Reason: fmt.Sprintf("unknown connector type %s; this mdeconnect only knows %q", sanitize.Quote(c.Type), TypeDefender)}
 	}
 	if c.Mode != OneToOne && c.Mode != OneToMany {
-		return &ValidationError{Field: "mapping mode", Reason: fmt.Sprintf("%q is not a mapping mode; choose %q or %q", c.Mode, OneToOne, OneToMany)}
+		return &ValidationError{Field: "mapping mode", Reason: fmt.Sprintf("%s is not a mapping mode; choose %q or %q", sanitize.Quote(string(c.Mode)), OneToOne, OneToMany)}
 	}
 	if c.Mode == OneToOne && len(c.Mappings) > 1 {
 		return &ValidationError{Field: "mappings", Reason: fmt.Sprintf("a %s connector maps one tenant, this one has %d; remove the extra mappings or use %s", OneToOne, len(c.Mappings), OneToMany)}
@@ -117,22 +132,28 @@ func (c Connector) validate() error {
 			return &ValidationError{Field: "mappings", Reason: fmt.Sprintf("mapping %d has no tenant ID; enter the tenant's directory ID", i+1)}
 		}
 		if seen[id] {
-			return &ValidationError{Field: "mappings", Reason: fmt.Sprintf("tenant %s is mapped twice; a tenant can map to only one customer", m.TenantID)}
+			return &ValidationError{Field: "mappings", Reason: fmt.Sprintf("tenant %s is mapped twice; a tenant can map to only one customer", sanitize.Quote(m.TenantID))}
 		}
 		seen[id] = true
+		if err := sanitize.ValidName(m.CustomerName); err != nil {
+			return &ValidationError{Field: "customer name", Reason: fmt.Sprintf("the customer of tenant %s, %s: %v", sanitize.Quote(m.TenantID), sanitize.Quote(m.CustomerName), err)}
+		}
 	}
 	return nil
 }
 
+// validateName is the rule for connector names: sanitize.ValidName's (no
+// control or bidi characters, at most sanitize.MaxName runes), not empty, no
+// spaces around.
 func validateName(name string) error {
 	if strings.TrimSpace(name) == "" {
 		return &ValidationError{Field: "name", Reason: "the name is empty; give the connector a name"}
 	}
-	if name != strings.TrimSpace(name) {
-		return &ValidationError{Field: "name", Reason: fmt.Sprintf("%q starts or ends with spaces; remove them", name)}
+	if err := sanitize.ValidName(name); err != nil {
+		return &ValidationError{Field: "name", Reason: fmt.Sprintf("%s: %v; use printable characters only", sanitize.Quote(name), err)}
 	}
-	if strings.IndexFunc(name, unicode.IsControl) >= 0 {
-		return &ValidationError{Field: "name", Reason: fmt.Sprintf("%q contains control characters; use printable characters only", name)}
+	if name != strings.TrimSpace(name) {
+		return &ValidationError{Field: "name", Reason: fmt.Sprintf("%s starts or ends with spaces; remove them", sanitize.Quote(name))}
 	}
 	return nil
 }
@@ -163,3 +184,37 @@ func (v Validation) clone() Validation {
 	}
 	return v
 }
+
+// bound keeps what a server sent within reason, on save and on load alike:
+// at most MaxGrantedRoles plausible role names per tenant (the rest counted
+// in OtherRoles), and the free text of discovery and checks as one clipped
+// line. Applying it twice changes nothing.
+func (v *Validation) bound() {
+	for i := range v.Tenants {
+		t := &v.Tenants[i]
+		t.RegionScope = sanitize.Line(t.RegionScope, maxServerText)
+		t.CloudInstance = sanitize.Line(t.CloudInstance, maxServerText)
+		for j := range t.Checks {
+			c := &t.Checks[j]
+			c.ID, c.Status, c.Problem = sanitize.Line(c.ID, maxServerText), sanitize.Line(c.Status, maxServerText), sanitize.Line(c.Problem, maxServerText)
+		}
+		t.OtherRoles = max(t.OtherRoles, 0)
+		var kept []string
+		seen := map[string]bool{}
+		for _, r := range t.GrantedRoles {
+			switch {
+			case seen[r]: // once is enough
+			case len(kept) == MaxGrantedRoles || r == "" || sanitize.ValidName(r) != nil:
+				t.OtherRoles++
+			default:
+				kept = append(kept, r)
+			}
+			seen[r] = true
+		}
+		t.GrantedRoles = kept
+	}
+}
+
+// maxServerText bounds a region, cloud instance or check field: real ones are
+// a few words.
+const maxServerText = 256

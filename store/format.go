@@ -5,14 +5,21 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
+
+	"github.com/paratira/mdeconnect/internal/sanitize"
 )
 
 // currentVersion is the format version this mdeconnect writes. Any change to the
 // shape of connectors.json, even a new optional field, bumps it and adds a step:
 // older versions then refuse the file instead of silently dropping the field.
-const currentVersion = 1
+//
+// Version 2 added other_roles to a tenant's validation (granted roles are
+// bounded); a version 1 file is a valid version 2 file.
+const currentVersion = 2
 
 // document is the content of connectors.json.
 type document struct {
@@ -30,6 +37,7 @@ type step struct {
 func steps() []step {
 	return []step{
 		{from: 0, run: fromLegacyArray},
+		{from: 1, run: setVersion(2)},
 	}
 }
 
@@ -55,6 +63,18 @@ func fromLegacyArray(raw []byte) ([]byte, error) {
 		Version    int                          `json:"version"`
 		Connectors []map[string]json.RawMessage `json:"connectors"`
 	}{1, list})
+}
+
+// setVersion is the step for a version that only added optional fields.
+func setVersion(to int) func([]byte) ([]byte, error) {
+	return func(raw []byte) ([]byte, error) {
+		var doc map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &doc); err != nil {
+			return nil, err
+		}
+		doc["version"] = json.RawMessage(strconv.Itoa(to))
+		return json.Marshal(doc)
+	}
 }
 
 // versionOf reads the format version: 0 for a bare array, else the version field.
@@ -122,6 +142,11 @@ func decode(raw []byte) (document, error) {
 	if err := doc.check(); err != nil {
 		return document{}, err
 	}
+	for _, c := range doc.Connectors {
+		if c.LastValidation != nil {
+			c.LastValidation.bound()
+		}
+	}
 	return doc, nil
 }
 
@@ -144,14 +169,14 @@ func (d document) check() error {
 	seen := make(map[string]bool, len(d.Connectors))
 	for i, c := range d.Connectors {
 		if err := c.validate(); err != nil {
-			return fmt.Errorf("connector %d (%q): %w", i+1, c.Name, err)
+			return fmt.Errorf("connector %d (%s): %w", i+1, sanitize.Quote(c.Name), err)
 		}
 		if c.SecretStore != BackendKeyring && c.SecretStore != BackendFile {
-			return fmt.Errorf("connector %q: unknown secret_store %q", c.Name, c.SecretStore)
+			return fmt.Errorf("connector %s: unknown secret_store %s", sanitize.Quote(c.Name), sanitize.Quote(string(c.SecretStore)))
 		}
 		key := strings.ToLower(c.Name)
 		if seen[key] {
-			return fmt.Errorf("connector name %q appears twice", c.Name)
+			return fmt.Errorf("connector name %s appears twice", sanitize.Quote(c.Name))
 		}
 		seen[key] = true
 	}
@@ -170,6 +195,13 @@ func encode(d document) ([]byte, error) {
 		return nil, fmt.Errorf("encode connectors: %w", err)
 	}
 	return append(out, '\n'), nil
+}
+
+// clone copies the list, so a change can replace or drop connectors while
+// the loaded document stays as it was.
+func (d document) clone() document {
+	d.Connectors = slices.Clone(d.Connectors)
+	return d
 }
 
 // find returns the index of the connector named name, or -1.

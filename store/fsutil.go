@@ -45,7 +45,7 @@ func writeAtomic(path string, data []byte) (err error) {
 // before their rename: secrets.json's hold a client secret. Every save runs
 // under the lock, so with the lock held no temporary file is in use.
 func removeStaleTemps(dir string) {
-	for _, name := range []string{dataFile, dataFile + backupExt, secretsFile} {
+	for _, name := range []string{dataFile, dataFile + backupExt, secretsFile, pendingFile} {
 		left, _ := filepath.Glob(filepath.Join(dir, "."+name+".tmp-*"))
 		for _, p := range left {
 			_ = os.Remove(p)
@@ -68,11 +68,21 @@ func readOptional(path string) ([]byte, error) {
 	return raw, nil
 }
 
-// ensureDir creates dir if needed and restricts it to its owner.
+// ensureDir creates dir, mode 0700, if it does not exist. An existing folder
+// is left as it is: its mode is the user's choice (Warnings reports one others
+// can use), and through a symbolic link it may be any folder at all.
 func ensureDir(dir string) error {
-	if err := os.MkdirAll(dir, dirMode); err != nil {
-		return fmt.Errorf("create connector store folder %s: %w; set MDECONNECT_CONFIG_DIR to a writable folder", dir, err)
+	if err := os.MkdirAll(filepath.Dir(dir), dirMode); err != nil {
+		return fmt.Errorf("create the folder of the connector store %s: %w", dir, err)
 	}
+	err := os.Mkdir(dir, dirMode)
+	if errors.Is(err, os.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create connector store folder %s: %w", dir, err)
+	}
+	// Just created, so ours to restrict: the umask may have taken bits away.
 	if err := os.Chmod(dir, dirMode); err != nil {
 		return fmt.Errorf("restrict connector store folder %s to its owner: %w", dir, err)
 	}

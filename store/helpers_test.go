@@ -76,7 +76,12 @@ var testNow = time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
 func openTest(t *testing.T, opts Options) *Store {
 	t.Helper()
 	if opts.Dir == "" {
+		// A folder that exists, as it does once a store has been used: Open
+		// itself creates nothing.
 		opts.Dir = filepath.Join(t.TempDir(), "mdeconnect")
+		if err := os.Mkdir(opts.Dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if opts.Keyring == nil {
 		opts.Keyring = newMemKeyring()

@@ -28,8 +28,8 @@ func TestMigrateFromLegacyArray(t *testing.T) {
 	}
 	mustAdd(t, s, sample("new", "t2"), "s")
 	raw, _ := os.ReadFile(s.Path())
-	if !strings.HasPrefix(string(raw), "{\n  \"version\": 1,") {
-		t.Errorf("saved file is not version 1: %.40s", raw)
+	if !strings.HasPrefix(string(raw), "{\n  \"version\": 2,") {
+		t.Errorf("saved file is not version 2: %.40s", raw)
 	}
 	if bak, _ := os.ReadFile(s.Path() + ".bak"); string(bak) != legacy {
 		t.Errorf("the legacy file was not kept as the backup")

@@ -3,6 +3,8 @@ package store
 import (
 	"errors"
 	"fmt"
+
+	"github.com/paratira/mdeconnect/internal/sanitize"
 )
 
 // Add saves a new connector and its secret. The secret goes to the keyring
@@ -72,7 +74,7 @@ func (s *Store) moveSecret(t *txn, old Connector, newName string) error {
 	from := slot{old.SecretStore, old.Name}
 	secret, err := s.getSecret(from)
 	if err != nil {
-		return fmt.Errorf("rename connector %q: %w", old.Name, err)
+		return fmt.Errorf("rename connector %s: %w", sanitize.Quote(old.Name), err)
 	}
 	to := slot{old.SecretStore, newName}
 	return s.placeSecret(t, from, to, secret)
@@ -91,13 +93,13 @@ func (s *Store) Remove(name string) error {
 		at := slot{c.SecretStore, c.Name}
 		secret, err := s.getSecret(at)
 		if err != nil && !errors.Is(err, ErrSecretMissing) {
-			return fmt.Errorf("remove connector %q: %w", name, err)
+			return fmt.Errorf("remove connector %s: %w", sanitize.Quote(name), err)
 		}
 		if err == nil {
 			t.onAbort(func() error { return s.putSecret(at, secret) })
 		}
 		if err := s.deleteSecret(at); err != nil {
-			return fmt.Errorf("remove connector %q: %w", name, err)
+			return fmt.Errorf("remove connector %s: %w", sanitize.Quote(name), err)
 		}
 		t.doc.Connectors = append(t.doc.Connectors[:i], t.doc.Connectors[i+1:]...)
 		return nil
@@ -105,8 +107,10 @@ func (s *Store) Remove(name string) error {
 }
 
 // RecordValidation saves v as the last validation of the connector named name.
+// The roles and free text of v are bounded first (see TenantValidation).
 func (s *Store) RecordValidation(name string, v Validation) error {
 	v = v.clone()
+	v.bound()
 	return s.mutate(func(t *txn) error {
 		i := t.doc.find(name)
 		if i < 0 {
@@ -119,7 +123,7 @@ func (s *Store) RecordValidation(name string, v Validation) error {
 
 func exists(name, taken string) error {
 	if name == taken {
-		return fmt.Errorf("connector %q: %w; choose another name or update the existing one", name, ErrExists)
+		return fmt.Errorf("connector %s: %w; choose another name or update the existing one", sanitize.Quote(name), ErrExists)
 	}
-	return fmt.Errorf("connector %q: %w (%q; names differ only in case); choose another name", name, ErrExists, taken)
+	return fmt.Errorf("connector %s: %w (%s; names differ only in case); choose another name", sanitize.Quote(name), ErrExists, sanitize.Quote(taken))
 }

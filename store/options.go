@@ -34,8 +34,8 @@ type Keyring interface {
 
 // Options configures Open. Only Dir is required.
 type Options struct {
-	// Dir is the store's own folder; Open creates it and restricts it to mode 0700.
-	// Callers fill it with DefaultDir.
+	// Dir is the store's own folder. The first change creates it, mode 0700;
+	// an existing folder keeps its mode. Callers fill it with DefaultDir.
 	Dir string
 	// SecretBackend is "auto" (the default when empty), "keyring" or "file".
 	SecretBackend Backend
@@ -71,7 +71,7 @@ func DefaultDir(getenv func(string) string) (string, error) {
 	}
 	base, err := os.UserConfigDir()
 	if err != nil {
-		return "", fmt.Errorf("cannot find the user configuration folder (%w); set MDECONNECT_CONFIG_DIR to a folder for mdeconnect's data", err)
+		return "", fmt.Errorf("cannot find the user configuration folder (%w), and MDECONNECT_CONFIG_DIR is not set", err)
 	}
 	return filepath.Join(base, "mdeconnect"), nil
 }
@@ -86,7 +86,7 @@ func (goKeyring) Delete(service, user string) error        { return keyring.Dele
 // withDefaults validates o and fills what was left empty.
 func (o Options) withDefaults() (Options, error) {
 	if o.Dir == "" {
-		return o, fmt.Errorf("open connector store: no folder given; use store.DefaultDir or set MDECONNECT_CONFIG_DIR")
+		return o, fmt.Errorf("open connector store: no folder given (Options.Dir is empty)")
 	}
 	switch o.SecretBackend {
 	case "":

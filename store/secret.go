@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paratira/mdeconnect/internal/sanitize"
 	"github.com/zalando/go-keyring"
 )
 
@@ -51,7 +52,7 @@ func (s *Store) SetSecret(name, secret string) error {
 func (s *Store) Where(c Connector) string {
 	switch c.SecretStore {
 	case BackendKeyring:
-		return fmt.Sprintf("the system keyring (service %q, account %q)", KeyringService, c.Name)
+		return fmt.Sprintf("the system keyring (service %q, account %s)", KeyringService, sanitize.Quote(c.Name))
 	case BackendFile:
 		return fmt.Sprintf("the file %s (readable only by you)", s.secretsPath)
 	default:
@@ -71,39 +72,63 @@ func (s *Store) chooseBackend(current Backend) Backend {
 	return BackendKeyring
 }
 
-// placeSecret stores secret in to and clears from (when it is another place),
-// registering an undo that puts things back if the change is not saved.
+// placeSecret stores secret in to. When from is another place the secret
+// moves: the old copy is left for collect to delete once the change is saved,
+// so a change that is not saved still has its secret. Both places are noted
+// in secrets.pending.json before anything is written, so a process killed
+// before connectors.json is saved leaves nothing the next change cannot find.
 func (s *Store) placeSecret(t *txn, from, to slot, secret string) error {
 	prev, err := s.getSecret(from)
 	missing := errors.Is(err, ErrSecretMissing)
 	if err != nil && !missing {
 		return err
 	}
-	t.onAbort(func() error {
-		err := s.deleteSecret(to)
-		if !missing {
-			err = errors.Join(err, s.putSecret(from, prev))
-		}
-		return err
-	})
-	steps := []func() error{
-		func() error { return s.putSecret(to, secret) },
-		func() error { return s.deleteSecret(from) },
-	}
+	t.answered(from)
 	switch {
+	case from == to && missing && !t.doc.uses(to):
+		// A new connector's empty place (Add): noted, so collect deletes the
+		// secret if the connector is not saved, now or after a kill.
+		if err := s.note(t, to); err != nil {
+			return err
+		}
 	case from == to:
-		steps = steps[:1]
-	case from.backend == to.backend && strings.EqualFold(from.name, to.name):
-		// Some keyrings ignore case: delete the old name first so the delete
-		// does not remove the secret just written under the new one.
-		steps[0], steps[1] = steps[1], steps[0]
-	}
-	for _, step := range steps {
-		if err := step(); err != nil {
+		// Rotation in place, or an Add over a secret that was already there
+		// (perhaps another store's, keyrings are shared): put back what was.
+		t.onAbort(func() error {
+			if missing {
+				return s.deleteSecret(to)
+			}
+			return s.putSecret(from, prev)
+		})
+	case from.backend == BackendKeyring && to.backend == BackendKeyring && strings.EqualFold(from.name, to.name):
+		// Some keyrings ignore case: "acme" and "ACME" may be one entry, so
+		// the old name is deleted first, lest its deletion remove the new one.
+		if err := s.note(t, to, from); err != nil {
+			return err
+		}
+		t.onAbort(func() error {
+			err := s.deleteSecret(to)
+			if !missing {
+				err = errors.Join(err, s.putSecret(from, prev))
+			}
+			return err
+		})
+		if err := s.deleteSecret(from); err != nil {
+			return err
+		}
+	default:
+		if err := s.note(t, to, from); err != nil {
 			return err
 		}
 	}
-	return nil
+	err = s.putSecret(to, secret)
+	switch {
+	case err == nil:
+		t.answered(to)
+	case errors.Is(err, ErrKeyringUnavailable):
+		t.keyringAnswered = false // collect would wait for it again
+	}
+	return err
 }
 
 func (s *Store) getSecret(at slot) (string, error) {
@@ -178,24 +203,19 @@ func (s *Store) callKeyring(verb string, at slot, op func() (string, error)) (st
 		case errors.Is(r.err, keyring.ErrNotFound):
 			return "", s.missing(at)
 		case errors.Is(r.err, keyring.ErrSetDataTooBig):
-			return "", fmt.Errorf("%s the secret of connector %q: the keyring refused it as too big (%w); pass --secret-store file to keep it in a file", verb, at.name, r.err)
+			return "", &KeyringError{Op: verb, Connector: at.name, Kind: ErrSecretTooBig, Err: r.err}
 		default:
-			return "", s.unavailable(verb, at, r.err)
+			return "", &KeyringError{Op: verb, Connector: at.name, Kind: ErrKeyringUnavailable, Err: r.err}
 		}
 	case <-timer.C:
-		return "", s.unavailable(verb, at, fmt.Errorf("no answer within %s", s.keyringTimeout))
+		err := fmt.Errorf("%w within %s", ErrKeyringTimeout, s.keyringTimeout)
+		return "", &KeyringError{Op: verb, Connector: at.name, Kind: ErrKeyringUnavailable, Err: err}
 	}
 }
 
-func (s *Store) unavailable(verb string, at slot, cause error) error {
-	// Facts only: each command adds what its user can do about it.
-	return fmt.Errorf("%s the secret of connector %q: %w (%v); this is common on WSL and on Linux without a desktop session: unlock or start your keyring",
-		verb, at.name, ErrKeyringUnavailable, cause)
-}
-
 func (s *Store) missing(at slot) error {
-	return fmt.Errorf("connector %q: %w from %s; save the secret again (rotate it) to repair the connector",
-		at.name, ErrSecretMissing, s.Where(Connector{Name: at.name, SecretStore: at.backend}))
+	return fmt.Errorf("connector %s: %w from %s; save the secret again (rotate it) to repair the connector",
+		sanitize.Quote(at.name), ErrSecretMissing, s.Where(Connector{Name: at.name, SecretStore: at.backend}))
 }
 
 // KeyringAvailable asks the system keyring for an entry that does not exist,
@@ -205,8 +225,12 @@ func (s *Store) KeyringAvailable() error {
 	_, err := s.callKeyring("check", slot{name: "mdeconnect-probe", backend: BackendKeyring}, func() (string, error) {
 		return s.keyring.Get(KeyringService, "mdeconnect-probe")
 	})
-	if err == nil || errors.Is(err, ErrSecretMissing) {
+	var ke *KeyringError
+	switch {
+	case err == nil || errors.Is(err, ErrSecretMissing):
 		return nil
+	case errors.As(err, &ke):
+		ke.Connector = "" // the probe is no connector
 	}
 	return err
 }

@@ -1,11 +1,3 @@
-// Package store keeps mdeconnect's saved connectors on disk and their secrets
-// in the system keyring (or, only when the user chose it, a 0600 file).
-//
-// connectors.json is versioned, written atomically, backed up to
-// connectors.json.bak before each change, and changed only under an flock on
-// connectors.lock, so several mdeconnect processes can share it. A file that
-// cannot be parsed is never written over: every operation returns *CorruptError
-// until it is restored (RestoreBackup) or moved aside.
 package store
 
 import (
@@ -13,6 +5,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"time"
+
+	"github.com/paratira/mdeconnect/internal/sanitize"
 )
 
 // Store is an opened connector store. Its methods are safe to call from several
@@ -23,6 +17,7 @@ type Store struct {
 	backupPath     string
 	lockPath       string
 	secretsPath    string
+	pendingPath    string
 	backend        Backend
 	keyring        Keyring
 	keyringTimeout time.Duration
@@ -30,14 +25,13 @@ type Store struct {
 	now            func() time.Time
 }
 
-// Open prepares the store in opts.Dir, creating the folder (mode 0700) if
-// needed. It reads nothing yet: a damaged file is reported by the first operation.
+// Open prepares the store in opts.Dir. It reads and writes nothing yet: a
+// damaged file is reported by the first operation, and the folder is created
+// (mode 0700) by the first change, so reading needs no write access. An
+// existing folder keeps its mode; Warnings says when others can use it.
 func Open(opts Options) (*Store, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
-		return nil, err
-	}
-	if err := ensureDir(opts.Dir); err != nil {
 		return nil, err
 	}
 	path := filepath.Join(opts.Dir, dataFile)
@@ -47,6 +41,7 @@ func Open(opts Options) (*Store, error) {
 		backupPath:     path + backupExt,
 		lockPath:       filepath.Join(opts.Dir, lockFile),
 		secretsPath:    filepath.Join(opts.Dir, secretsFile),
+		pendingPath:    filepath.Join(opts.Dir, pendingFile),
 		backend:        opts.SecretBackend,
 		keyring:        opts.Keyring,
 		keyringTimeout: opts.KeyringTimeout,
@@ -85,7 +80,7 @@ func (s *Store) Get(name string) (Connector, error) {
 }
 
 func notFound(name string) error {
-	return fmt.Errorf("connector %q: %w", name, ErrNotFound)
+	return fmt.Errorf("connector %s: %w", sanitize.Quote(name), ErrNotFound)
 }
 
 // load reads connectors.json. A missing file is an empty store (raw is nil);
@@ -117,19 +112,35 @@ func (s *Store) corrupt(path string, cause error) *CorruptError {
 	return e
 }
 
-// txn is one locked load-modify-save. undo holds the compensations for side
-// effects outside connectors.json (secrets) in case the change is not saved.
+// txn is one locked load-modify-save. undo holds the compensations for
+// secrets changed in place, in case the change is not saved; pending holds the
+// places noted in secrets.pending.json (this change's and any a killed change
+// left), which collect clears once connectors.json says who uses them.
 type txn struct {
-	doc  document
-	undo []func() error
+	doc             document
+	undo            []func() error
+	pending, noted  []slot
+	noteDamaged     bool // the note on disk is not what noted says
+	keyringAnswered bool // a keyring call of this change got an answer
 }
 
 func (t *txn) onAbort(f func() error) { t.undo = append(t.undo, f) }
 
+// answered records that a call about at got an answer from the keyring.
+func (t *txn) answered(at slot) {
+	if at.backend == BackendKeyring {
+		t.keyringAnswered = true
+	}
+}
+
 // mutate runs fn on the current document under the lock and saves the result,
 // keeping the previous file as the backup. If fn or the save fails, nothing is
-// written and fn's side effects are undone, still under the lock.
+// written and fn's side effects are undone, still under the lock. Either way,
+// secrets left at noted places that no connector uses are then deleted.
 func (s *Store) mutate(fn func(*txn) error) error {
+	if err := ensureDir(s.dir); err != nil {
+		return err
+	}
 	unlock, err := lock(s.lockPath, s.lockTimeout)
 	if err != nil {
 		return err
@@ -140,17 +151,21 @@ func (s *Store) mutate(fn func(*txn) error) error {
 	if err != nil {
 		return err
 	}
-	t := &txn{doc: doc}
+	pending, damaged := s.readPending()
+	t := &txn{doc: doc.clone(), pending: pending, noted: pending, noteDamaged: damaged}
 	if err = fn(t); err == nil {
 		err = s.save(raw, t.doc)
 	}
-	if err != nil {
-		for i := len(t.undo) - 1; i >= 0; i-- {
-			if uerr := t.undo[i](); uerr != nil {
-				err = errors.Join(err, fmt.Errorf("could not undo a change to a secret: %w", uerr))
-			}
+	if err == nil {
+		s.collect(t, t.doc)
+		return nil
+	}
+	for i := len(t.undo) - 1; i >= 0; i-- {
+		if uerr := t.undo[i](); uerr != nil {
+			err = errors.Join(err, fmt.Errorf("could not undo a change to a secret: %w", uerr))
 		}
 	}
+	s.collect(t, doc)
 	return err
 }
 
