@@ -18,6 +18,8 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte(`[{"name":"a","type":"microsoft-defender-endpoint","mapping_mode":"one-to-one","secret_store":"file","mappings":[{"tenant_id":"t"}]}]`))
 	f.Add([]byte(`{"version":1,"connectors":[{"name":"a","mapping_mode":"one-to-many","type":"microsoft-defender-endpoint","secret_store":"keyring","last_validation":{"tenants":[{"checks":[{"id":"x"}]}]}}]}`))
 	f.Add([]byte("\x00"))
+	f.Add([]byte(`{"version":2,"connectors":[{"name":"a","mapping_mode":"one-to-one","type":"microsoft-defender-endpoint","secret_store":"file","mappings":[{"tenant_id":"t","customer_name":"C\u001b]52;c;x\u0007"}]}]}`))
+	f.Add([]byte(`{"version":2,"connectors":[{"name":"a","mapping_mode":"one-to-one","type":"microsoft-defender-endpoint","secret_store":"file","last_validation":{"tenants":[{"granted_roles":["R","R","","\u202e"],"other_roles":-3,"region_scope":"\u009b2J"}]}}]}`))
 	// Inputs run one at a time in each fuzzing process, so they can share a store.
 	s, err := Open(Options{Dir: f.TempDir(), Keyring: newMemKeyring()})
 	if err != nil {

@@ -11,6 +11,9 @@ import (
 // kept as connectors.json.corrupt-<timestamp>. It refuses to run when the
 // current file is healthy, since that would silently undo the last change.
 func (s *Store) RestoreBackup() error {
+	if err := ensureDir(s.dir); err != nil {
+		return err
+	}
 	unlock, err := lock(s.lockPath, s.lockTimeout)
 	if err != nil {
 		return err
