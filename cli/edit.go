@@ -45,6 +45,9 @@ func newEditCmd(a *app) *cobra.Command {
 }
 
 func (a *app) runEdit(cmd *cobra.Command, o *editOptions, name string) error {
+	if cmd.Flags().NFlag() == 0 && a.canPrompt() {
+		return a.runEditWizard(cmd, name)
+	}
 	if cmd.Flags().NFlag() == 0 {
 		return usagef("nothing to change: give --add-tenant, --remove-tenant, --rename, --cloud, --mode or --client-secret-stdin")
 	}

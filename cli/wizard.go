@@ -29,6 +29,7 @@ type wizardOptions struct {
 	scenario    string
 	accessible  bool
 	redirectURI string
+	latency     latencyFlag
 }
 
 // addWizard makes the root command run the wizard.
@@ -41,6 +42,7 @@ func addWizard(root *cobra.Command, a *app) {
 	f.BoolVar(&o.sandbox, "sandbox", false, "run the wizard against a fake Microsoft cloud started in-process (nothing reaches Microsoft)")
 	f.StringVar(&o.scenario, "scenario", "", "with --sandbox: the tenant scenario to play, e.g. healthy or invalid-secret (default: pick one)")
 	f.BoolVar(&o.accessible, "accessible", false, "plain prompts for screen readers (or set ACCESSIBLE=1)")
+	f.Var(&o.latency, "latency", "with --sandbox: delay each reply of the fake cloud (default 100ms-800ms, jittered; 0 for none)")
 	f.StringVar(&o.redirectURI, "redirect-uri", "", "where admin consent returns; must be registered on the app (default "+EnvRedirectURI+" or http://localhost:53682/consent)")
 }
 
@@ -53,12 +55,15 @@ func (a *app) runWizard(cmd *cobra.Command, o *wizardOptions) error {
 	if o.scenario != "" && !o.sandbox {
 		return usagef("--scenario only applies with --sandbox")
 	}
+	if cmd.Flags().Changed("latency") && !o.sandbox {
+		return usagef("--latency only applies with --sandbox")
+	}
 	wo, cleanup, err := a.wizardSetup(o)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	if o.accessible || truthy(a.getenv("ACCESSIBLE")) {
+	if a.accessible(o) {
 		// Accessible prompts write their styles as they are: the writer
 		// drops the colours NO_COLOR (or the terminal) rules out.
 		res, err := wizard.RunAccessible(cmd.Context(), wo, a.in, a.colorWriter(a.errOut))
@@ -84,6 +89,7 @@ func (a *app) wizardSetup(o *wizardOptions) (wizard.Options, func(), error) {
 		return wo, nil, err
 	}
 	wo.CloudName = o.cloud
+	wo.WriteReport = a.wizardReport(wo.Cloud)
 	st, err := a.wizardStore()
 	if err != nil {
 		return wo, nil, err
@@ -154,11 +160,12 @@ func (a *app) sandboxSetup(o *wizardOptions, wo wizard.Options) (wizard.Options,
 	}
 	name := o.scenario
 	if name == "" {
-		if name, err = a.pickScenario(sb, o.accessible || truthy(a.getenv("ACCESSIBLE"))); err != nil {
+		if name, err = a.pickScenario(sb, a.accessible(o)); err != nil {
 			sb.close()
 			return wo, nil, err
 		}
 	}
+	lo, hi := o.latency.delays()
 	sc, err := sb.scenario(name)
 	if err == nil && o.redirectURI == "" && a.getenv(EnvRedirectURI) == "" {
 		wo.RedirectURI, err = freeRedirectURI()
@@ -170,8 +177,10 @@ func (a *app) sandboxSetup(o *wizardOptions, wo wizard.Options) (wizard.Options,
 		sb.close()
 		return wo, nil, err
 	}
-	wo.Cloud, wo.CloudName, wo.HTTPClient = sb.cloud, "global", a.traced(sb.client)
-	wo.Browser = sandboxBrowser{client: wo.HTTPClient, scenario: sc.Name}
+	wo.Cloud, wo.CloudName, wo.HTTPClient = sb.cloud, "global", withLatency(a.traced(sb.client), lo, hi)
+	wo.WriteReport = a.wizardReport(sb.cloud)
+	// The browser plays the admin: it does not wait as the engine does.
+	wo.Browser = sandboxBrowser{client: a.traced(sb.client), scenario: sc.Name}
 	// A fresh consent reaches the fake's tokens within seconds, and a role
 	// that was never granted never comes: show both without a long wait.
 	wo.ConsentFirstDelay, wo.ConsentWait = time.Second, time.Minute
@@ -202,13 +211,25 @@ func (a *app) pickScenario(sb *sandbox, accessible bool) (string, error) {
 	return name, err
 }
 
-// wizardDone reports the outcome on stderr once the screen is back.
+// accessible says the wizard asks plain prompts: asked for, or a terminal
+// (TERM=dumb) that cannot draw the full-screen one.
+func (a *app) accessible(o *wizardOptions) bool {
+	return o.accessible || truthy(a.getenv("ACCESSIBLE")) || a.getenv("TERM") == "dumb"
+}
+
+// wizardDone reports the outcome on stderr once the screen is back: a failed
+// test's checks and report however the wizard ended, then what was saved.
 func (a *app) wizardDone(res wizard.Result, wo wizard.Options, err error) error {
+	a.printFailures(res)
 	if err != nil {
 		return err
 	}
 	w := a.colorWriter(a.errOut)
-	fmt.Fprintf(w, "%s Saved connector %q.\n", passStyle.Render("✓"), res.Connector.Name)
+	verb := "Saved"
+	if res.Updated {
+		verb = "Updated"
+	}
+	fmt.Fprintf(w, "%s %s connector %q.\n", passStyle.Render("✓"), verb, res.Connector.Name)
 	fmt.Fprintf(w, "  Connectors file: %s\n  Client secret:   %s\n", res.StorePath, res.SecretWhere)
 	if sb := wo.Sandbox; sb != nil {
 		fmt.Fprintln(w, "In the sandbox: "+wizard.SandboxRetestNote(sb, res.Connector.Name))

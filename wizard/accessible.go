@@ -61,12 +61,19 @@ func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Write
 	}
 	if cr != nil && cr.Cancel() {
 		<-done
+		// The prompts have ended: what a failed test left may be read.
+		return p.m.result, fmt.Errorf("wizard: %w", context.Canceled)
 	}
 	return Result{}, fmt.Errorf("wizard: %w", context.Canceled)
 }
 
 func (p *plain) run() error {
-	for _, step := range []func() error{p.choose, p.consent, p.tenant, p.details, p.test, p.summary} {
+	steps := []func() error{p.choose, p.consent, p.tenant, p.details, p.test, p.summary}
+	if p.m.editing != nil {
+		p.say("Editing connector %s: enter keeps each value.", p.m.editing.Name)
+		steps = steps[3:]
+	}
+	for _, step := range steps {
 		if err := step(); err != nil {
 			if errors.Is(err, huh.ErrUserAborted) || errors.Is(err, cancelreader.ErrCanceled) {
 				return fmt.Errorf("wizard: %w", context.Canceled)

@@ -30,9 +30,37 @@ func (p *plain) details() error {
 	if err != nil {
 		return err
 	}
+	if m.editing != nil {
+		return p.editSecretAndMappings()
+	}
 	if err := p.askSecret(); err != nil {
 		return err
 	}
+	return p.mappings()
+}
+
+// editSecretAndMappings asks whether to rotate the secret and to enter the
+// mappings again; enter keeps both.
+func (p *plain) editSecretAndMappings() error {
+	m := p.m
+	rotate := false
+	if err := p.ask(huh.NewConfirm().Title("Rotate the client secret (type a new one)?").Value(&rotate)); err != nil {
+		return err
+	}
+	if rotate {
+		m.draft.Secret = ""
+		if err := p.askSecret(); err != nil {
+			return err
+		}
+	}
+	for _, mp := range m.draft.Mappings {
+		p.say("Tenant %s maps to customer %s.", mp.TenantID, mp.CustomerName)
+	}
+	change := false
+	if err := p.ask(huh.NewConfirm().Title("Enter the mappings again?").Value(&change)); err != nil || !change {
+		return err
+	}
+	m.draft.Mappings = nil
 	return p.mappings()
 }
 
@@ -108,7 +136,7 @@ func (p *plain) mappings() error {
 		}
 		m.details.tenant.SetValue(tenant)
 		m.details.cust.SetValue(customer)
-		if err := m.addMapping(); err != nil {
+		if err := p.addMapping(); err != nil {
 			p.say("%v", err)
 			continue
 		}
@@ -117,4 +145,29 @@ func (p *plain) mappings() error {
 		}
 		tenant = ""
 	}
+}
+
+// addMapping adds the typed mapping as the screen does: a domain is looked up
+// at once, and a tenant already mapped is refused.
+func (p *plain) addMapping() error {
+	m := p.m
+	resolve, err := m.addMapping()
+	if err != nil || resolve == nil {
+		return err
+	}
+	p.say("Looking the domain up…")
+	if msg, ok := resolve().(mappingResolvedMsg); ok {
+		if msg.err != nil {
+			p.say("%s: %s The test will say more.", msg.domain, plainProblem(msg.err))
+			return nil
+		}
+		m.details.err = nil
+		m.onMappingResolved(msg)
+		if err := m.details.err; err != nil {
+			m.details.err = nil
+			return err
+		}
+		p.say("%s is tenant %s.", msg.domain, msg.info.TenantID)
+	}
+	return nil
 }

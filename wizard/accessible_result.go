@@ -3,10 +3,14 @@ package wizard
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 
 	"charm.land/huh/v2"
+	"github.com/paratira/mdeconnect/connector"
 	"github.com/paratira/mdeconnect/defender"
+	"github.com/paratira/mdeconnect/store"
 )
 
 func (p *plain) test() error {
@@ -30,18 +34,111 @@ func (p *plain) test() error {
 			return err
 		}
 		m.storeResult(res)
+		m.test.draft, m.test.ran = m.testedOf(), true
+		m.keepFailures()
 		if res.OK {
 			p.say("Every check passed or warned.")
 			return nil
 		}
 		p.remedies(res)
-		choice := "retry"
-		if err := p.ask(huh.NewSelect[string]().Title("Some checks failed").Options(
-			huh.NewOption("Test again", "retry"), huh.NewOption("Save anyway (the failures are recorded)", "save")).Value(&choice)); err != nil {
+		p.writeReport(res)
+		again, err := p.chooseFix()
+		if err != nil || !again {
 			return err
 		}
-		if choice == "save" {
+		d = m.draft
+	}
+}
+
+// chooseFix offers the fixes of the failed checks by number, then testing
+// again and saving anyway; again is false to save with the failures.
+func (p *plain) chooseFix() (again bool, err error) {
+	m := p.m
+	fixes := m.fixes()
+	opts := make([]huh.Option[int], 0, len(fixes)+2)
+	for i, f := range fixes {
+		opts = append(opts, huh.NewOption(f.label+", then test again", i))
+	}
+	const retry, save = -1, -2
+	opts = append(opts, huh.NewOption("Test again as it is", retry), huh.NewOption("Save anyway (the failures are recorded)", save))
+	choice := retry
+	if len(fixes) > 0 {
+		choice = 0
+	}
+	if err := p.ask(huh.NewSelect[int]().Title("Some checks failed: what next?").Options(opts...).Value(&choice)); err != nil {
+		return false, err
+	}
+	switch choice {
+	case save:
+		return false, nil
+	case retry:
+		return true, nil
+	}
+	return true, p.applyFix(fixes[choice])
+}
+
+// applyFix asks again for what the fix is about.
+func (p *plain) applyFix(f fix) error {
+	m := p.m
+	switch f.kind {
+	case fixSecret:
+		p.heading(StepDetails)
+		m.draft.Secret = ""
+		return p.askSecret()
+	case fixConsent:
+		return p.consent()
+	case fixTenant:
+		if m.draft.Mode == store.OneToOne {
+			prev := m.draft.Tenant
+			if err := p.tenant(); err != nil {
+				return err
+			}
+			m.retarget(prev, m.draft.Tenant)
 			return nil
+		}
+		return p.fixMapping(f)
+	}
+	return nil
+}
+
+// fixMapping asks for the right tenant of a One to Many mapping.
+func (p *plain) fixMapping(f fix) error {
+	m := p.m
+	if f.row >= len(m.draft.Mappings) {
+		return nil
+	}
+	old := m.draft.Mappings[f.row]
+	for {
+		tenant, err := p.input("Tenant ID or domain for customer "+old.CustomerName, "", validTenant)
+		if err != nil {
+			return err
+		}
+		mp, err := m.parseMapping(tenant, old.CustomerName)
+		if err == nil {
+			next := slices.Clone(m.draft.Mappings)
+			next[f.row] = mp
+			if err = connector.CheckDuplicates(next); err == nil {
+				m.draft.Mappings = next
+				return nil
+			}
+		}
+		p.say("%v", err)
+	}
+}
+
+// writeReport writes the failed test's support report and says where.
+func (p *plain) writeReport(res defender.Result) {
+	m := p.m
+	cmd := m.writeReport(res)
+	if cmd == nil {
+		return
+	}
+	if msg, ok := cmd().(reportMsg); ok {
+		m.onReport(msg)
+		if msg.err != nil {
+			p.say("The support report could not be written: %v", msg.err)
+		} else {
+			p.say("Support report (for Paratira support, redacted): %s", msg.path)
 		}
 	}
 }
@@ -49,8 +146,8 @@ func (p *plain) test() error {
 func (p *plain) remedies(res defender.Result) {
 	for _, t := range res.Tenants {
 		for _, c := range t.Checks {
-			if c.Status == defender.Fail && c.Remedy != "" {
-				p.say("%s, %s failed. %s", t.TenantID, c.ID.Title(), c.Remedy)
+			if rem := p.m.remedy(c, t.TenantID); c.Status == defender.Fail && rem != "" {
+				p.say("%s, %s failed. %s", t.TenantID, c.ID.Title(), strings.ReplaceAll(rem, "choose ", "choose the fix "))
 			}
 		}
 	}

@@ -2,9 +2,11 @@ package wizard
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
-	"github.com/paratira/mdeconnect/connector"
+	"github.com/paratira/mdeconnect/defender"
+	"github.com/paratira/mdeconnect/defender/problem"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/paratira/mdeconnect/store"
@@ -53,7 +55,7 @@ func (m *Model) updateConnectors(msg tea.Msg) tea.Cmd {
 		if c.cursor == 0 {
 			return m.setStep(StepChoose)
 		}
-		m.notice = "Re-test it with: mdeconnect test " + connector.ShellQuote(c.list[c.cursor-1].Name)
+		return m.loadForEdit(c.list[c.cursor-1])
 	case "q", "esc":
 		m.cancelled, m.quitting = true, true
 		return tea.Quit
@@ -97,7 +99,26 @@ func (m *Model) lastTest(c store.Connector) string {
 	}
 	when := v.At.Local().Format("2006-01-02 15:04")
 	if v.OK {
+		if w := recordedWarnings(*v); len(w) > 0 {
+			return m.st.warn.Render("⚠ passed ") + when + m.st.warn.Render(" "+strings.Join(w, ", "))
+		}
 		return m.st.pass.Render("✓ passed ") + when
 	}
 	return m.st.fail.Render("✗ failed ") + when
+}
+
+// recordedWarnings names the warned checks of a recorded test.
+func recordedWarnings(v store.Validation) []string {
+	var out []string
+	for _, t := range v.Tenants {
+		for _, c := range t.Checks {
+			if c.Status != string(defender.Warn) {
+				continue
+			}
+			if w := cmpOr(problem.Code(c.Problem).Title(), defender.CheckID(c.ID).Title()); !slices.Contains(out, w) {
+				out = append(out, w)
+			}
+		}
+	}
+	return out
 }

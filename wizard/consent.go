@@ -129,6 +129,9 @@ func (m *Model) updateConsent(msg tea.Msg) tea.Cmd {
 	switch k.String() {
 	case "enter":
 		if c.result != nil && c.result.Granted {
+			if m.fixing != nil && m.test.hasResults() && len(m.draft.Mappings) > 0 {
+				return m.fixDone()
+			}
 			return m.setStep(StepTenant)
 		}
 		return m.openConsent()
@@ -143,7 +146,7 @@ func (m *Model) updateConsent(msg tea.Msg) tea.Cmd {
 		c.paste.Placeholder = "http://localhost:53682/consent?admin_consent=True&tenant=…"
 		c.paste.SetWidth(max(m.width-6, 10))
 		return c.paste.Focus()
-	case "s", "n", "tab":
+	case "s", "n":
 		return m.setStep(StepTenant)
 	case "esc":
 		return m.setStep(StepChoose)

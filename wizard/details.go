@@ -38,6 +38,11 @@ type detailsState struct {
 	nameErr                              error // what is wrong with the name, as typed
 	// pendingTenant is step 4's tenant, put in the tenant field on entry.
 	pendingTenant string
+	// editingRow is 1 + the mapping row being edited in the fields (0: a new
+	// one), so enter puts it back in its place; removed is the last row
+	// removed, for undo.
+	editingRow int
+	removed    *removedRow
 }
 
 func (d *detailsState) resize(width int) {
@@ -194,6 +199,9 @@ func (m *Model) detailsKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 		return m.setStep(StepTenant), true
 	case "ctrl+t":
 		return m.toTest(), true
+	case "ctrl+z":
+		m.undoRemove()
+		return nil, true
 	case "enter":
 		return m.detailsEnter(), true
 	}
@@ -207,15 +215,23 @@ func (m *Model) detailsEnter() tea.Cmd {
 	d := &m.details
 	d.err = nil
 	switch d.focus {
+	case fSecret:
+		if m.fixing != nil && m.fixing.kind == fixSecret {
+			return m.toTest()
+		}
 	case fCustomer:
-		if err := m.addMapping(); err != nil {
+		resolve, err := m.addMapping()
+		if err != nil {
 			d.err = err
 			return nil
 		}
-		if m.draft.Mode == store.OneToOne {
-			return m.focusField(fTest)
+		if m.fixing != nil && m.fixing.kind == fixTenant {
+			return tea.Batch(resolve, m.toTest())
 		}
-		return m.focusField(fTenant)
+		if m.draft.Mode == store.OneToOne {
+			return tea.Batch(resolve, m.focusField(fTest))
+		}
+		return tea.Batch(resolve, m.focusField(fTenant))
 	case fCSV:
 		d.err = m.importCSV(d.csv.Value())
 		return nil
@@ -233,7 +249,7 @@ func (m *Model) toTest() tea.Cmd {
 	d := &m.details
 	m.syncDraft()
 	if strings.TrimSpace(d.tenant.Value()) != "" && strings.TrimSpace(d.cust.Value()) != "" {
-		if err := m.addMapping(); err != nil {
+		if _, err := m.addMapping(); err != nil {
 			d.err = err
 			return nil
 		}
@@ -272,6 +288,9 @@ func (m *Model) nameError(name string) error { return connector.CheckName(name, 
 
 func (m *Model) nameTaken(name string) bool {
 	for _, c := range m.connectors.list {
+		if m.editing != nil && strings.EqualFold(c.Name, m.editing.Name) {
+			continue // its own name
+		}
 		if strings.EqualFold(c.Name, name) {
 			return true
 		}

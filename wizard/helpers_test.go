@@ -66,6 +66,37 @@ func (s *memStore) RecordValidation(name string, v store.Validation) error {
 	}
 	return store.ErrNotFound
 }
+func (s *memStore) Update(name string, fn func(*store.Connector) error) error {
+	for i := range s.list {
+		if s.list[i].Name == name {
+			c := s.list[i]
+			c.Mappings = append([]store.Mapping(nil), c.Mappings...)
+			if err := fn(&c); err != nil {
+				return err
+			}
+			if c.Name != name {
+				s.secrets[c.Name] = s.secrets[name]
+				delete(s.secrets, name)
+			}
+			s.list[i] = c
+			return nil
+		}
+	}
+	return store.ErrNotFound
+}
+func (s *memStore) Secret(name string) (string, error) {
+	if v, ok := s.secrets[name]; ok {
+		return v, nil
+	}
+	return "", store.ErrNotFound
+}
+func (s *memStore) SetSecret(name, secret string) error {
+	if _, ok := s.secrets[name]; !ok {
+		return store.ErrNotFound
+	}
+	s.secrets[name] = secret
+	return nil
+}
 func (s *memStore) Path() string { return "/home/ada/.config/mdeconnect/connectors.json" }
 func (s *memStore) Where(c store.Connector) string {
 	return "the file /home/ada/.config/mdeconnect/secrets.json"
@@ -124,6 +155,8 @@ func key(name string) tea.KeyPressMsg {
 		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
 	case "ctrl+t":
 		return tea.KeyPressMsg{Code: 't', Mod: tea.ModCtrl}
+	case "ctrl+z":
+		return tea.KeyPressMsg{Code: 'z', Mod: tea.ModCtrl}
 	}
 	r := []rune(name)[0]
 	return tea.KeyPressMsg{Code: r, Text: name}

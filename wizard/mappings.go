@@ -3,6 +3,8 @@ package wizard
 import (
 	"fmt"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/paratira/mdeconnect/connector"
@@ -14,31 +16,48 @@ import (
 // tableRows is how many mappings the one-to-many table shows at once.
 const tableRows = 5
 
-// addMapping adds the typed tenant and customer. One to One keeps one mapping.
-func (m *Model) addMapping() error {
+// addMapping adds the typed tenant and customer. One to One keeps one
+// mapping. A tenant already mapped is refused here, by its GUID when its
+// domain is known; a domain not yet known is looked up (the command).
+func (m *Model) addMapping() (tea.Cmd, error) {
 	d := &m.details
-	mp, err := connector.ParseMapping(d.tenant.Value(), d.cust.Value())
+	mp, err := m.parseMapping(d.tenant.Value(), d.cust.Value())
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if m.draft.Mode == store.OneToOne {
+	switch {
+	case m.draft.Mode == store.OneToOne:
 		m.draft.Mappings = []store.Mapping{mp}
-	} else {
+	case d.editingRow > 0 && d.editingRow <= len(m.draft.Mappings):
+		i := d.editingRow - 1
+		next := slices.Clone(m.draft.Mappings)
+		next[i] = mp
+		if err := connector.CheckDuplicates(next); err != nil {
+			return nil, err
+		}
+		m.draft.Mappings, d.row, d.editingRow = next, i, 0
+		m.scrollToRow()
+	default:
 		if m.draft.Mappings, err = connector.Add(m.draft.Mappings, mp); err != nil {
-			return err
+			return nil, err
 		}
 		d.row = len(m.draft.Mappings) - 1
 		m.scrollToRow()
 	}
 	d.tenant.SetValue("")
 	d.cust.SetValue("")
-	return nil
+	return m.resolveMapping(mp), nil
 }
 
 func (m *Model) importCSV(path string) error {
 	path = strings.TrimSpace(path)
 	if path == "" {
 		return fmt.Errorf("type the path of a CSV file with tenant,customer lines")
+	}
+	if rest, ok := strings.CutPrefix(path, "~"); ok && (rest == "" || rest[0] == '/') {
+		if home, err := os.UserHomeDir(); err == nil {
+			path = filepath.Join(home, rest)
+		}
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -81,34 +100,67 @@ func (m *Model) tableKey(key string) tea.Cmd {
 		return m.editRow()
 	case "d", "delete", "backspace", "x":
 		m.removeRow()
+	case "u":
+		m.undoRemove()
 	}
 	return nil
 }
 
-// editRow moves a row back into the tenant and customer fields.
+// editRow puts a row in the tenant and customer fields; enter on the
+// customer puts it back in its place (d.editRow).
 func (m *Model) editRow() tea.Cmd {
 	d := &m.details
 	if d.row >= len(m.draft.Mappings) {
 		return nil
 	}
 	mp := m.draft.Mappings[d.row]
-	m.removeRow()
-	d.tenant.SetValue(mp.TenantID)
+	d.editingRow = d.row + 1
+	d.tenant.SetValue(cmpOr(mp.Domain, mp.TenantID))
 	d.cust.SetValue(mp.CustomerName)
 	return m.focusField(fCustomer)
 }
 
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// removeRow removes the selected row; u puts it back.
 func (m *Model) removeRow() {
 	d := &m.details
 	if d.row >= len(m.draft.Mappings) {
 		return
 	}
+	mp := m.draft.Mappings[d.row]
+	d.removed = &removedRow{mp: mp, at: d.row}
 	m.draft.Mappings = append(m.draft.Mappings[:d.row:d.row], m.draft.Mappings[d.row+1:]...)
+	m.notice = "Removed " + mp.TenantID + " → " + mp.CustomerName + ": press u (or ctrl+z) to undo."
 	m.moveRow(0)
 	if len(m.draft.Mappings) == 0 && d.focus == fTable {
 		d.focus = fTenant
 		m.focusField(fTenant)
 	}
+}
+
+// undoRemove puts the last removed row back where it was.
+func (m *Model) undoRemove() {
+	d := &m.details
+	r := d.removed
+	if r == nil {
+		return
+	}
+	d.removed = nil
+	at := min(r.at, len(m.draft.Mappings))
+	next := slices.Insert(slices.Clone(m.draft.Mappings), at, r.mp)
+	if err := connector.CheckDuplicates(next); err != nil {
+		d.err = err
+		return
+	}
+	m.draft.Mappings, d.row = next, at
+	m.notice = "Restored " + r.mp.TenantID + " → " + r.mp.CustomerName + "."
+	m.scrollToRow()
 }
 
 func (m *Model) detailsKeys() []string {
@@ -183,4 +235,10 @@ func (m *Model) mappingsView(w int) string {
 		b.WriteString("  " + m.st.cursor(d.focus == fTable && i == d.row) + line + "\n")
 	}
 	return b.String()
+}
+
+// removedRow is the last mapping removed, for undo.
+type removedRow struct {
+	mp store.Mapping
+	at int
 }

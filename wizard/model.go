@@ -3,6 +3,8 @@ package wizard
 import (
 	"strings"
 
+	"github.com/paratira/mdeconnect/store"
+
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
@@ -30,6 +32,16 @@ type Model struct {
 	test       testState
 	summary    summaryState
 
+	// fixing is the fix chosen after a failed test: its step comes back to
+	// a fresh test when done. known maps domains discovery has resolved to
+	// their GUIDs. editing is the saved connector being changed, if any.
+	fixing     *fix
+	known      map[string]string
+	editing    *store.Connector
+	editSecret string
+	// initCmd is what New started (an edit opens at its details).
+	initCmd tea.Cmd
+
 	cancelled bool
 	quitting  bool
 	result    Result
@@ -42,6 +54,9 @@ func New(opts Options) *Model {
 		spin: spinner.New(spinner.WithSpinner(spinner.Line))}
 	m.consent.state = opts.NewState()
 	m.step = StepConnectors
+	if opts.Edit != nil {
+		m.initCmd = m.startEdit(*opts.Edit, opts.EditSecret)
+	}
 	return m
 }
 
@@ -59,7 +74,7 @@ func (m *Model) Close() {
 }
 
 // Init loads the saved connectors.
-func (m *Model) Init() tea.Cmd { return tea.Batch(m.enterConnectors(), m.spin.Tick) }
+func (m *Model) Init() tea.Cmd { return tea.Batch(m.enterConnectors(), m.spin.Tick, m.initCmd) }
 
 // Update routes a message: global keys first, then the current step.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -100,6 +115,14 @@ func (m *Model) updateAsync(msg tea.Msg) (tea.Cmd, bool) {
 		return m.updateTestAsync(msg), true
 	case savedMsg:
 		return m.onSaved(msg), true
+	case editLoadedMsg:
+		return m.onEditLoaded(msg), true
+	case mappingResolvedMsg:
+		m.onMappingResolved(msg)
+		return nil, true
+	case reportMsg:
+		m.onReport(msg)
+		return nil, true
 	}
 	return nil, false
 }
@@ -154,7 +177,7 @@ func (m *Model) render() string {
 }
 
 func (m *Model) headerView(w int) string {
-	left := m.st.header.Render("mdeconnect") + m.st.dim.Render(" · Add a Microsoft Defender for Endpoint connector")
+	left := m.st.header.Render("mdeconnect") + m.st.dim.Render(" · "+m.title())
 	right := m.st.title.Render("Step " + itoa(int(m.step)) + "/" + itoa(stepCount) + " " + m.step.String())
 	if m.opts.Sandbox != nil {
 		right = m.st.badge.Render("SANDBOX ") + right
@@ -197,6 +220,11 @@ func (m *Model) stepView(w, h int) string {
 		s = m.viewTest(w, h)
 	case StepSummary:
 		s = m.viewSummary(w)
+	}
+	if m.step >= StepConsent && m.step <= StepDetails {
+		if sl := m.staleLine(w); sl != "" {
+			s += "\n\n" + sl
+		}
 	}
 	return s + notice
 }

@@ -80,7 +80,7 @@ func TestConsentPropagation(t *testing.T) {
 		{"the wait runs out", toTest, []any{done(rolesLag(tenantA)), done(rolesLag(tenantA))}, false, 1,
 			[]string{"missing Score.Read.All", "(granted: Machine.Read.All", "r retry failed"}},
 		{"w stops waiting, results as they are", toTest, []any{done(rolesLag(tenantA)), "w"}, false, 1,
-			[]string{"Insufficient permissions: missing Score.Read.All", "→ Ensure you're using a Global Administrator", "s save anyway"}},
+			[]string{"Insufficient permissions: missing Score.Read.All", "→ The enterprise application consent is missing", "1 grant admin consent again", "s save anyway"}},
 		{"a retry after stopping does not wait", toTest, []any{done(rolesLag(tenantA)), "w", "r", done(rolesLag(tenantA))}, false, 1, nil},
 		{"no consent in this session: no wait", skipConsent, []any{done(rolesLag(tenantA))}, false, 1, []string{"r retry failed"}},
 		{"consent for another tenant: no wait", otherTenant, []any{done(rolesLag(tenantA))}, false, 1, nil},

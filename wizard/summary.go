@@ -3,6 +3,7 @@ package wizard
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/paratira/mdeconnect/connector"
@@ -89,8 +90,18 @@ func (m *Model) save() tea.Cmd {
 	}
 	m.summary.saving, m.summary.err = true, nil
 	secret := m.draft.Secret
+	var old *store.Connector
+	oldSecret := m.editSecret
+	if m.editing != nil {
+		e := *m.editing
+		old = &e
+	}
 	return func() tea.Msg {
-		if err := st.Add(c, secret); err != nil {
+		if old != nil {
+			if err := saveEdit(st, *old, c, secret, oldSecret); err != nil {
+				return savedMsg{err: err}
+			}
+		} else if err := st.Add(c, secret); err != nil {
 			return savedMsg{err: err}
 		}
 		if err := st.RecordValidation(c.Name, v); err != nil {
@@ -112,7 +123,8 @@ func (m *Model) onSaved(msg savedMsg) tea.Cmd {
 		return nil
 	}
 	s.saved = true
-	m.result = Result{Saved: true, Connector: msg.c, StorePath: m.opts.Store.Path(), SecretWhere: msg.where}
+	m.result = Result{Saved: true, Updated: m.editing != nil, Connector: msg.c, StorePath: m.opts.Store.Path(), SecretWhere: msg.where,
+		Failures: m.result.Failures, ReportPath: m.result.ReportPath}
 	return nil
 }
 
@@ -157,6 +169,12 @@ func (m *Model) viewSummary(w int) string {
 		row(label, mp.TenantID+" → "+mp.CustomerName)
 	}
 	row("Test", m.testSummaryLine())
+	for _, o := range m.otherConnectors() {
+		row("", m.st.warn.Render("⚠ ")+o)
+	}
+	if m.editing != nil {
+		row("Changes", m.editNote())
+	}
 	b.WriteString("\n")
 	switch {
 	case s.saving:
@@ -172,9 +190,31 @@ func (m *Model) viewSummary(w int) string {
 func (m *Model) testSummaryLine() string {
 	failed := len(m.test.failedRows())
 	if failed == 0 {
-		return m.st.pass.Render("✓ every check passed or warned")
+		if warns := m.warnings(); len(warns) > 0 {
+			return m.st.warn.Render("⚠ passed with "+itoa(len(warns))+" warning(s): ") + strings.Join(warns, "; ")
+		}
+		return m.st.pass.Render("✓ every check passed")
 	}
 	return m.st.fail.Render(fmt.Sprintf("✗ %d tenant(s) failed: saving anyway records the failures", failed))
+}
+
+// warnings names each warned check: its problem and tenant.
+func (m *Model) warnings() []string {
+	var out []string
+	for _, r := range m.test.tenants {
+		for _, id := range defender.CheckIDs() {
+			if c, ok := r.checks[id]; ok && c.Status == defender.Warn {
+				what := cmpOr(c.Problem.Title(), id.Title())
+				if len(m.test.tenants) > 1 {
+					what += " (" + r.target.TenantID + ")"
+				}
+				if !slices.Contains(out, what) {
+					out = append(out, what)
+				}
+			}
+		}
+	}
+	return out
 }
 
 func (m *Model) savedView(w int) string {

@@ -7,6 +7,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/paratira/mdeconnect/defender"
+	"github.com/paratira/mdeconnect/store"
 )
 
 // tenantState is step 4: a tenant ID or domain, checked as typed and
@@ -141,9 +142,46 @@ func (m *Model) onResolved(msg resolvedMsg) tea.Cmd {
 	if msg.info.Input == "" {
 		msg.info.Input = t.input.Value()
 	}
+	prev := m.draft.Tenant
 	m.draft.Tenant = msg.info
-	m.details.seedTenant(msg.info, m.draft.Mode)
+	m.retarget(prev, msg.info)
+	if m.fixing != nil && len(m.draft.Mappings) > 0 {
+		return m.fixDone()
+	}
 	return m.setStep(StepDetails)
+}
+
+// retarget makes the mappings follow a tenant changed at step 4: One to One
+// has one tenant, so its mapping becomes the new one (its customer kept);
+// One to Many gets the new tenant in the field of the mapping being entered,
+// and a mapping of the old tenant, as typed, becomes the new one.
+func (m *Model) retarget(prev, now defender.TenantInfo) {
+	ms := m.draft.Mappings
+	switch {
+	case m.draft.Mode == store.OneToOne && len(ms) > 0:
+		ms[0] = m.mappingFor(now, ms[0].CustomerName)
+	case prev.TenantID != "":
+		for i := range ms {
+			if strings.EqualFold(ms[i].TenantID, prev.TenantID) || strings.EqualFold(ms[i].TenantID, prev.Input) {
+				ms[i] = m.mappingFor(now, ms[i].CustomerName)
+			}
+		}
+	}
+	if d := &m.details; d.ready && (d.tenant.Value() == "" || strings.EqualFold(d.tenant.Value(), prev.TenantID) || strings.EqualFold(d.tenant.Value(), prev.Input)) {
+		d.tenant.SetValue("")
+	}
+	m.details.seedTenant(now, m.draft.Mode)
+}
+
+// mappingFor is a mapping of a resolved tenant: its GUID, and the domain it
+// was typed as beside it.
+func (m *Model) mappingFor(info defender.TenantInfo, customer string) store.Mapping {
+	mp := store.Mapping{TenantID: info.TenantID, CustomerName: customer}
+	if in := strings.TrimSpace(info.Input); in != "" && !strings.EqualFold(in, info.TenantID) {
+		mp.Domain = in
+	}
+	m.learn(info)
+	return mp
 }
 
 func (m *Model) tenantKeys() []string {

@@ -2,8 +2,6 @@ package wizard
 
 import (
 	"context"
-	"crypto/sha256"
-	"fmt"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/paratira/mdeconnect/defender"
@@ -18,14 +16,17 @@ type testState struct {
 	// indices maps the run's targets to rows of tenants.
 	indices []int
 	tenants []tenantRow
-	// key is the draft the results belong to; a changed draft re-tests.
-	key         [32]byte
+	// draft is what the results were made for; ran says a run started.
+	draft       tested
+	ran         bool
 	err         error
 	row, offset int
 	// wait is set while re-testing a fresh consent until it propagates;
 	// waitOver says this draft's wait has run, so retries do not wait again.
 	wait     *waitState
 	waitOver bool
+	// report is the support report of the last failed run.
+	report reportState
 }
 
 // tenantRow is one tenant's progress and result.
@@ -78,16 +79,16 @@ func (r *tenantRow) keep(tr defender.TenantResult) {
 	}
 }
 
-func draftKey(d Draft) [32]byte {
-	return sha256.Sum256([]byte(fmt.Sprintf("%s\x00%s\x00%v", d.ClientID, d.Secret, d.Mappings)))
-}
-
+// enterTest keeps results only when they are complete and for exactly the
+// draft on screen; otherwise the test runs at once, for all tenants.
 func (m *Model) enterTest() tea.Cmd {
 	t := &m.test
-	if k := draftKey(m.draft); k == t.key && len(t.tenants) > 0 && !t.hasUnfinished() {
+	m.fixing = nil
+	if m.current() {
 		return nil // back from the summary: the results still hold
 	}
-	t.key, t.waitOver = draftKey(m.draft), false
+	t.draft, t.ran, t.waitOver = m.testedOf(), true, false
+	t.report = reportState{}
 	t.tenants = make([]tenantRow, len(m.draft.Mappings))
 	all := make([]int, len(m.draft.Mappings))
 	for i, tg := range m.draft.targets() {
@@ -200,13 +201,39 @@ func (m *Model) updateTestAsync(msg tea.Msg) tea.Cmd {
 		for i, tr := range msg.res.Tenants {
 			if i < len(t.indices) && tr.TenantID != "" {
 				t.tenants[t.indices[i]].keep(tr)
+				if tr.Info != nil {
+					info := *tr.Info
+					info.Input = t.tenants[t.indices[i]].target.TenantID
+					m.learn(info)
+				}
 			}
 		}
 		if !waited && t.err == nil {
-			return m.waitForConsent()
+			if cmd := m.waitForConsent(); cmd != nil {
+				return cmd
+			}
 		}
+		return m.runEnded()
 	}
 	return nil
+}
+
+// runEnded keeps the outcome of a finished run: a failure's checks and
+// report for the terminal's history, written at once.
+func (m *Model) runEnded() tea.Cmd {
+	t := &m.test
+	t.report = reportState{}
+	m.keepFailures()
+	if len(t.failedRows()) == 0 {
+		return nil
+	}
+	res := defender.Result{}
+	for _, r := range t.tenants {
+		if r.result != nil {
+			res.Tenants = append(res.Tenants, *r.result)
+		}
+	}
+	return m.writeReport(res)
 }
 
 // takeEvent applies one progress event to its tenant's row.

@@ -28,6 +28,12 @@ func (m *Model) updateTest(msg tea.Msg) tea.Cmd {
 		if !t.running() && len(t.failedRows()) > 0 {
 			return m.startRun(t.failedRows())
 		}
+	case "1", "2", "3", "4":
+		if fs := m.fixes(); !t.running() && t.wait == nil {
+			if n := int(k.String()[0] - '1'); n < len(fs) {
+				return m.applyFix(fs[n])
+			}
+		}
 	case "enter":
 		if !t.running() && t.err == nil && !t.hasUnfinished() && len(t.failedRows()) == 0 {
 			return m.setStep(StepSummary)
@@ -56,7 +62,11 @@ func (m *Model) testKeys() []string {
 	case t.running():
 		return []string{"esc stop and go back to details"}
 	case len(t.failedRows()) > 0:
-		return []string{"r retry failed", "esc fix details", "s save anyway"}
+		var keys []string
+		for i, f := range m.fixes() {
+			keys = append(keys, itoa(i+1)+" "+f.label)
+		}
+		return append(keys, "r retry failed", "s save anyway", "esc back to details")
 	}
 	return []string{"enter next", "r retry", "esc back to details"}
 }
@@ -109,9 +119,9 @@ func (m *Model) tenantChecks(r tenantRow, w int, all bool) string {
 		}
 		b.WriteString(hangAfter(line, m.checkText(c), 4, w) + "\n")
 		// The wait says what the remedy would; a remedy shared by checks is said once.
-		if c.Remedy != "" && !waiting && !shown[c.Remedy] {
-			shown[c.Remedy] = true
-			b.WriteString(lines(m.st.dim, hang("→ "+c.Remedy, 4, w)) + "\n")
+		if rem := m.remedy(c, r.target.TenantID); rem != "" && !waiting && !shown[rem] {
+			shown[rem] = true
+			b.WriteString(lines(m.st.dim, hang("→ "+rem, 4, w)) + "\n")
 		}
 	}
 	return b.String()
@@ -200,7 +210,24 @@ func (m *Model) testVerdict(w int) string {
 	case t.running() || t.hasUnfinished():
 		return m.spin.View() + " Testing… " + m.st.dim.Render(totals)
 	case len(t.failedRows()) > 0:
-		return m.st.fail.Render("✗ "+totals) + "\nFix the details (esc), retry (r), or save anyway (s): the failures are recorded."
+		out := m.st.fail.Render("✗ "+totals) + "\n" + m.fixLine()
+		if rl := m.reportLine(); rl != "" {
+			out += "\n" + rl
+		}
+		return out
 	}
 	return m.st.pass.Render("✓ "+totals) + "\nPress enter to review the summary."
+}
+
+// fixLine offers the fixes of the failed checks by number, then the rest.
+func (m *Model) fixLine() string {
+	var offers []string
+	for i, f := range m.fixes() {
+		offers = append(offers, m.st.key.Render(itoa(i+1))+" "+f.label)
+	}
+	rest := "retry (r), or save anyway (s): the failures are recorded."
+	if len(offers) == 0 {
+		return "Fix the details (esc), " + rest
+	}
+	return "Fix it: " + strings.Join(offers, " · ") + "; then it tests again. Or " + rest
 }

@@ -20,6 +20,9 @@ type Store interface {
 	Get(name string) (store.Connector, error)
 	Add(c store.Connector, secret string) error
 	RecordValidation(name string, v store.Validation) error
+	Update(name string, fn func(*store.Connector) error) error
+	Secret(name string) (string, error)
+	SetSecret(name, secret string) error
 	Path() string
 	Where(c store.Connector) string
 }
@@ -64,6 +67,12 @@ type Options struct {
 	// runs, consent waits); the caller adds what it wraps engines with, such
 	// as a tracer that must learn the secret to redact it. Default defender.New.
 	NewEngine func(cfg defender.Config) (*defender.Engine, error)
+	// WriteReport writes a failed test's support report; nil writes none.
+	WriteReport WriteReport
+	// Edit is a saved connector to change instead of adding one, and its
+	// secret (read from the store by the caller).
+	Edit       *store.Connector
+	EditSecret string
 	// NewState makes the consent state; default defender.NewState.
 	NewState func() string
 	Now      func() time.Time
@@ -114,6 +123,13 @@ type Result struct {
 	Connector store.Connector
 	// StorePath is the connectors file; SecretWhere says where the secret lives.
 	StorePath, SecretWhere string
+	// Failures are the failed checks of the last test, one plain line each,
+	// and ReportPath its support report: set however the wizard ended, so
+	// the caller leaves them in the terminal's history.
+	Failures   []string
+	ReportPath string
+	// Updated says an existing connector was changed (edit), not added.
+	Updated bool
 }
 
 // ErrCancelled is returned when the user quit before saving.

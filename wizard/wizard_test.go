@@ -292,9 +292,24 @@ func TestOneToManyTable(t *testing.T) {
 	if len(m.draft.Mappings) != 1 || m.draft.Mappings[0].CustomerName != "Contoso" {
 		t.Fatalf("remove: %+v", m.draft.Mappings)
 	}
+	send(m, "d", "ctrl+z") // undo puts it back in place
+	if len(m.draft.Mappings) != 1 || m.draft.Mappings[0].CustomerName != "Contoso" {
+		t.Fatalf("undo: %+v", m.draft.Mappings)
+	}
+	send(m, tenantB, "tab", "Fabrikam", "enter", "tab", "tab", "tab", "up")
+	if len(m.draft.Mappings) != 2 || m.details.row != 0 {
+		t.Fatalf("re-add: %+v row %d", m.draft.Mappings, m.details.row)
+	}
 	send(m, "e")
-	if len(m.draft.Mappings) != 0 || m.details.cust.Value() != "Contoso" || m.details.focus != fCustomer {
+	if len(m.draft.Mappings) != 2 || m.details.cust.Value() != "Contoso" || m.details.focus != fCustomer {
 		t.Fatalf("edit: %+v %q", m.draft.Mappings, m.details.cust.Value())
+	}
+	for range len("Contoso") {
+		m.Update(tea.KeyPressMsg{Code: tea.KeyBackspace})
+	}
+	send(m, "Northwind", "enter")
+	if got := m.draft.Mappings; len(got) != 2 || got[0].CustomerName != "Northwind" || got[1].CustomerName != "Fabrikam" {
+		t.Fatalf("edit keeps the row in place: %+v", got)
 	}
 }
 

@@ -1,0 +1,129 @@
+package wizard
+
+import (
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/paratira/mdeconnect/connector"
+	"github.com/paratira/mdeconnect/defender"
+	"github.com/paratira/mdeconnect/defender/problem"
+	"github.com/paratira/mdeconnect/store"
+)
+
+// fixKind is a part of the draft a failed check points at.
+type fixKind int
+
+const (
+	fixSecret fixKind = iota + 1
+	fixTenant
+	fixConsent
+	fixClientID
+)
+
+// fix is one way out of a failed test: the step (and field) that changes
+// what failed. After the fix the wizard comes back to a fresh test.
+type fix struct {
+	kind   fixKind
+	label  string
+	step   Step
+	field  field
+	row    int    // the mapping row, for a tenant fixed in the details
+	tenant string // the tenant the failure was for
+}
+
+// fixFor is the fix for a failed check's problem, if the wizard has one.
+func (m *Model) fixFor(p problem.Code, tenant string, row int) (fix, bool) {
+	switch p {
+	case problem.InvalidClientSecret, problem.ClientSecretExpired:
+		return fix{kind: fixSecret, label: "re-enter the client secret", step: StepDetails, field: fSecret}, true
+	case problem.TenantNotFound:
+		if m.draft.Mode == store.OneToMany {
+			return fix{kind: fixTenant, label: "correct tenant " + tenant, step: StepDetails, field: fTable, row: row, tenant: tenant}, true
+		}
+		return fix{kind: fixTenant, label: "correct the tenant", step: StepTenant, tenant: tenant}, true
+	case problem.ConsentMissing, problem.ConsentRejected, problem.InsufficientPermissions:
+		return fix{kind: fixConsent, label: "grant admin consent again", step: StepConsent, tenant: tenant}, true
+	}
+	return fix{}, false
+}
+
+// fixes are the distinct fixes the failed checks of the results offer, in
+// the order of the steps.
+func (m *Model) fixes() []fix {
+	var out []fix
+	seen := map[fixKind]bool{}
+	for _, i := range m.test.failedRows() {
+		r := m.test.tenants[i]
+		for _, id := range defender.CheckIDs() {
+			c, ok := r.checks[id]
+			if !ok || c.Status != defender.Fail {
+				continue
+			}
+			if f, ok := m.fixFor(c.Problem, r.target.TenantID, i); ok && !seen[f.kind] {
+				seen[f.kind] = true
+				out = append(out, f)
+			}
+		}
+	}
+	// The order a user would fix in: consent, tenant, then the details.
+	order := map[fixKind]int{fixConsent: 0, fixTenant: 1, fixClientID: 2, fixSecret: 3}
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && order[out[j].kind] < order[out[j-1].kind]; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+// applyFix goes to the step that fixes f, its field focused; the step's
+// own "done" then comes back to a fresh test.
+func (m *Model) applyFix(f fix) tea.Cmd {
+	ff := f
+	m.fixing = &ff
+	cmd := m.setStep(f.step)
+	switch f.step {
+	case StepDetails:
+		if f.field == fTable {
+			m.details.row = min(f.row, max(len(m.draft.Mappings)-1, 0))
+			m.scrollToRow()
+		}
+		return tea.Batch(cmd, m.focusField(f.field))
+	case StepTenant:
+		if f.tenant != "" {
+			m.notice = m.st.warn.Render("! ") + "Tenant " + f.tenant + " was not found: type the right tenant ID or domain, then enter to test again."
+		}
+	}
+	return cmd
+}
+
+// fixDone is the end of a fix: back to the test, which runs afresh.
+func (m *Model) fixDone() tea.Cmd { return m.setStep(StepTest) }
+
+// remedy is what to do about a failed or warned check, in the wizard's
+// words: its actions and keys, real values instead of placeholders, and a
+// command line only where the wizard cannot do it.
+func (m *Model) remedy(c defender.CheckResult, tenant string) string {
+	switch c.Problem {
+	case problem.InvalidClientSecret:
+		return "Check the client secret given to you by a Paratira admin (a common mistake is pasting the secret's ID instead of its value): press the number of \"re-enter the client secret\" below."
+	case problem.ClientSecretExpired:
+		return "The client secret has expired: ask a Paratira admin for a new one, then choose \"re-enter the client secret\" below."
+	case problem.TenantNotFound:
+		return "Verify you're logged into the correct Microsoft account for your tenant, and that the tenant ID or domain is typed correctly: choose \"correct the tenant\" below."
+	case problem.ConsentMissing, problem.ConsentRejected, problem.InsufficientPermissions:
+		return "The enterprise application consent is missing, was rejected or lacks a permission in tenant " + tenant +
+			": choose \"grant admin consent again\" below and accept with a Global Administrator (the Microsoft Graph permission needs one, or a Privileged Role Administrator). Roles can take a few minutes to appear after a fresh consent."
+	case problem.WrongCloud:
+		return "This tenant belongs to another Microsoft cloud than " + m.opts.CloudName + ": quit (ctrl+c) and start the wizard again in that cloud, e.g. mdeconnect --cloud gcc-high."
+	}
+	return m.cliWords(c.Remedy, tenant)
+}
+
+// cliWords fills the placeholders of a command-line remedy with the draft's
+// values and drops flags the wizard never asks for.
+func (m *Model) cliWords(s, tenant string) string {
+	name := connector.ShellQuote(m.draft.Name)
+	r := strings.NewReplacer("--tenant TENANT", "--tenant "+tenant, "edit NAME", "edit "+name,
+		" (--cloud)", "", ", or test fewer tenants at once (--parallel)", "", "(mdeconnect report)", "(the wizard writes one when a test fails)")
+	return r.Replace(s)
+}
