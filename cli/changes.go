@@ -12,7 +12,7 @@ import (
 func (a *app) printChanges(changes []connector.Change) {
 	w := a.colorWriter(a.out)
 	for _, ch := range changes {
-		fmt.Fprintf(w, "%s %s\n", warnStyle.Render("Changed since the last test:"), ch.Message)
+		fmt.Fprintf(w, "%s %s\n", warnStyle.Render("Changed since the last test:"), safeMessage(ch.Message))
 	}
 }
 

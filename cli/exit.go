@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/paratira/mdeconnect/internal/sanitize"
+
 	"charm.land/fang/v2"
 	"github.com/spf13/cobra"
 )
@@ -91,7 +93,8 @@ func (a *app) renderError(w io.Writer, _ fang.Styles, err error) {
 		fmt.Fprintln(w, "Cancelled.")
 		return
 	}
-	fmt.Fprintln(w, "Error: "+err.Error())
+	// An error can carry a server's words (MSAL quotes its reply): sanitised.
+	fmt.Fprintln(w, "Error: "+sanitize.Text(err.Error(), sanitize.JSON))
 	var ue usageError
 	if isCobraUsage(err) || (errors.As(err, &ue) && ue.help) {
 		fmt.Fprintln(w, "Try --help for usage.")

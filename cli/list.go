@@ -73,7 +73,7 @@ func printList(a *app, list []store.Connector) {
 		if newListEntry(c, now).Stale {
 			last += warnStyle.Render("  ! not verified for over 30 days: mdeconnect test " + connector.ShellQuote(c.Name))
 		}
-		fmt.Fprintf(w, "%-32s %-12s %7d  %s\n", clipName(c.Name, 32), c.Mode, len(c.Mappings), last)
+		fmt.Fprintf(w, "%-32s %-12s %7d  %s\n", clipName(safe(c.Name), 32), safe(string(c.Mode)), len(c.Mappings), last)
 	}
 }
 

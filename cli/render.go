@@ -6,6 +6,8 @@ import (
 	"os"
 	"sync"
 
+	"github.com/paratira/mdeconnect/internal/sanitize"
+
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/colorprofile"
 	"github.com/paratira/mdeconnect/defender"
@@ -29,6 +31,15 @@ func (a *app) colorWriter(w io.Writer) io.Writer {
 	return colorprofile.NewWriter(w, env)
 }
 
+// safe makes one line of text from outside (a server's reply, a file, a
+// report, a name from the store) fit for a terminal: no control or escape
+// characters, no bidi overrides, clipped to a screen line.
+func safe(s string) string { return sanitize.Line(s, sanitize.Screen) }
+
+// safeMessage is safe for a message or remedy, which may carry a link or an
+// Entra ID error description: a few lines' worth.
+func safeMessage(s string) string { return sanitize.Line(s, 4*sanitize.Screen) }
+
 // statusMark is the symbol of a check status: ✓ pass, ! warn, ✗ fail, - skip.
 func statusMark(s defender.Status) string {
 	switch s {
@@ -45,9 +56,9 @@ func statusMark(s defender.Status) string {
 // renderResult prints a validation result for people.
 func renderResult(w io.Writer, res defender.Result) {
 	for _, t := range res.Tenants {
-		name := t.TenantID
+		name := safe(t.TenantID)
 		if t.Customer != "" {
-			name += " (" + t.Customer + ")"
+			name += " (" + safe(t.Customer) + ")"
 		}
 		verdict := passStyle.Render("ok")
 		if !t.OK {
@@ -60,7 +71,7 @@ func renderResult(w io.Writer, res defender.Result) {
 			// A remedy shared by several checks of a tenant is said once.
 			if c.Remedy != "" && !said[c.Remedy] {
 				said[c.Remedy] = true
-				fmt.Fprintf(w, "      %s\n", dimStyle.Render("→ "+c.Remedy))
+				fmt.Fprintf(w, "      %s\n", dimStyle.Render("→ "+safeMessage(c.Remedy)))
 			}
 		}
 	}
@@ -76,9 +87,9 @@ func renderResult(w io.Writer, res defender.Result) {
 
 func checkLine(c defender.CheckResult) string {
 	if c.Problem == "" {
-		return c.Message
+		return safeMessage(c.Message)
 	}
-	return c.Problem.Title() + ": " + c.Message
+	return c.Problem.Title() + ": " + safeMessage(c.Message)
 }
 
 // progress draws one updating line on a terminal's stderr while checks run.

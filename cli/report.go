@@ -236,9 +236,9 @@ func (a *app) printReportSummary(rep *supportReport, path string, jsonOut bool) 
 	}
 	w := a.colorWriter(a.out)
 	for _, t := range sum.Tenants {
-		name := t.TenantID
+		name := safe(t.TenantID)
 		if t.Customer != "" {
-			name = t.Customer + " (" + t.TenantID + ")"
+			name = safe(t.Customer) + " (" + safe(t.TenantID) + ")"
 		}
 		if t.Unfinished > 0 {
 			fmt.Fprintf(w, "%s %s: %d check(s) did not finish (cancelled)\n", statusMark(defender.Warn), name, t.Unfinished)
@@ -251,7 +251,7 @@ func (a *app) printReportSummary(rep *supportReport, path string, jsonOut bool) 
 		}
 		fmt.Fprintf(w, "%s %s\n", statusMark(map[bool]defender.Status{true: defender.Warn, false: defender.Fail}[t.OK]), name)
 		for _, c := range t.Problems {
-			fmt.Fprintf(w, "    %s %s: %s%s\n", statusMark(c.Status), c.Title, orDash(c.ProblemTitle), diagWords(c.Diag))
+			fmt.Fprintf(w, "    %s %s: %s%s\n", statusMark(c.Status), safe(c.Title), safe(orDash(c.ProblemTitle)), safe(diagWords(c.Diag)))
 		}
 	}
 	if rep.Source == "recorded" {

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/paratira/mdeconnect/internal/sanitize"
+
 	"github.com/paratira/mdeconnect/defender"
 	"github.com/paratira/mdeconnect/defender/defendertest"
 )
@@ -90,20 +92,34 @@ func restoreAPICodes(exs []defendertest.RecordedExchange, checks []reportCheck) 
 // replayNote tells support what is being replayed and how to test against it.
 func replayNote(rep *supportReport, path string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Replaying %d exchanges of %s (mdeconnect %s, %s, cloud %s).\nTenants:", len(rep.Trace), path,
-		rep.Tool.Version, rep.CreatedAt.Format("2006-01-02 15:04 MST"), rep.Connector.Cloud)
+	// Every value below comes from the report, a file from outside: shown
+	// sanitised and quoted, and offered as a flag only when it is one.
+	fmt.Fprintf(&b, "Replaying %d exchanges of %s (mdeconnect %s, %s, cloud %s).\nTenants:", len(rep.Trace), sanitize.Quote(path),
+		sanitize.Quote(rep.Tool.Version), rep.CreatedAt.Format("2006-01-02 15:04 MST"), sanitize.Quote(rep.Connector.Cloud))
 	if n := truncated(rep); n > 0 {
 		fmt.Fprintf(&b, "\nWarning: %d recorded replies were cut at 2 MB in the report; the checks that read them will differ.", n)
 	}
 	for _, t := range rep.Tenants {
-		fmt.Fprintf(&b, " %s", t.TenantID)
+		if tid, err := defender.ParseTenant(t.TenantID); err == nil {
+			fmt.Fprintf(&b, " %s", tid)
+		} else {
+			fmt.Fprintf(&b, " %s (not a tenant ID or domain)", sanitize.Quote(t.TenantID))
+		}
 	}
 	var flags []string
 	if c := rep.Connector.Cloud; c != "" && !strings.EqualFold(c, "global") {
-		flags = append(flags, "--cloud "+c)
+		if cl, err := defender.LookupCloud(c); err == nil {
+			flags = append(flags, "--cloud "+cl.Name)
+		} else {
+			fmt.Fprintf(&b, "\nWarning: the report names an unknown cloud %s.", sanitize.Quote(c))
+		}
 	}
 	if id := rep.Connector.ClientID; id != "" && id != defender.ParatiraClientID {
-		flags = append(flags, "--client-id "+id)
+		if defender.IsGUID(id) {
+			flags = append(flags, "--client-id "+strings.ToLower(id))
+		} else {
+			fmt.Fprintf(&b, "\nWarning: the report's client ID %s is not a GUID.", sanitize.Quote(id))
+		}
 	}
 	if len(flags) > 0 {
 		fmt.Fprintf(&b, "\nTest with: %s", strings.Join(flags, " "))

@@ -45,8 +45,8 @@ func newShowCmd(a *app) *cobra.Command {
 
 func printConnector(w io.Writer, v connectorView, now time.Time) {
 	c := v.Connector
-	fmt.Fprintf(w, "%s\n", boldStyle.Render(c.Name))
-	row := func(k, val string) { fmt.Fprintf(w, "  %-14s %s\n", k+":", val) }
+	fmt.Fprintf(w, "%s\n", boldStyle.Render(safe(c.Name)))
+	row := func(k, val string) { fmt.Fprintf(w, "  %-14s %s\n", k+":", safe(val)) }
 	row("Connector", "Microsoft Defender for Endpoint ("+c.Type+")")
 	row("Mapping mode", string(c.Mode))
 	row("Client ID", c.ClientID)
@@ -79,7 +79,7 @@ func printConnector(w io.Writer, v connectorView, now time.Time) {
 		if m.Domain != "" && m.Domain != m.TenantID {
 			domain = " (" + m.Domain + ")"
 		}
-		fmt.Fprintf(w, "    %s %s%s → %s\n", mark, m.TenantID, domain, m.CustomerName)
+		fmt.Fprintf(w, "    %s %s%s → %s\n", mark, safe(m.TenantID), safe(domain), safe(m.CustomerName))
 	}
 }
 

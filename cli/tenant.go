@@ -119,10 +119,10 @@ func printResolved(a *app, out []resolved) {
 			if r.Problem != "" {
 				msg = problem.Code(r.Problem).Title() + ": " + msg
 			}
-			fmt.Fprintf(w, "%s %s: %s\n", statusMark(defender.Fail), r.Input, msg)
+			fmt.Fprintf(w, "%s %s: %s\n", statusMark(defender.Fail), safe(r.Input), safe(msg))
 			continue
 		}
-		fmt.Fprintf(w, "%s %s  %s  region %s  cloud %s\n", statusMark(defender.Pass), r.Input, r.TenantID, orDash(r.RegionScope), orDash(r.CloudInstance))
+		fmt.Fprintf(w, "%s %s  %s  region %s  cloud %s\n", statusMark(defender.Pass), safe(r.Input), safe(r.TenantID), safe(orDash(r.RegionScope)), safe(orDash(r.CloudInstance)))
 	}
 }
 

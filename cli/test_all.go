@@ -154,16 +154,16 @@ func printAll(a *app, out allOutput) {
 			}
 			for _, c := range t.Checks {
 				if c.Status == st {
-					fmt.Fprintf(w, "  %s %s / %s (%s): %s: %s\n", statusMark(st), r.Connector, t.TenantID, t.Customer, c.ID, checkLine(c))
+					fmt.Fprintf(w, "  %s %s / %s (%s): %s: %s\n", statusMark(st), safe(r.Connector), safe(t.TenantID), safe(t.Customer), c.ID, checkLine(c))
 					break
 				}
 			}
 		}
 		for _, ch := range r.Changes {
-			fmt.Fprintf(w, "  %s %s: %s\n", warnStyle.Render("Changed:"), r.Connector, ch.Message)
+			fmt.Fprintf(w, "  %s %s: %s\n", warnStyle.Render("Changed:"), safe(r.Connector), safeMessage(ch.Message))
 		}
 	}
 	for _, e := range out.Errors {
-		fmt.Fprintf(w, "  %s %s: %s\n", statusMark(defender.Fail), e.Connector, e.Error)
+		fmt.Fprintf(w, "  %s %s: %s\n", statusMark(defender.Fail), safe(e.Connector), safeMessage(e.Error))
 	}
 }

@@ -42,3 +42,17 @@ func TestParseMappingsCSV(t *testing.T) {
 		})
 	}
 }
+
+func TestHostileCustomerNamesRefused(t *testing.T) {
+	for _, name := range []string{"Evil\x1b]52;c;Y3VybA==\x07", "A\u202eB", "C\x9b31m", strings.Repeat("x", 200)} {
+		if _, err := ParseMapping(tenantA, name); err == nil {
+			t.Errorf("customer %q accepted", name)
+		}
+		if _, err := ParseMappingsCSV(strings.NewReader(tenantA + "," + name + "\n")); err == nil {
+			t.Errorf("CSV customer %q accepted", name)
+		}
+	}
+	if err := CheckName("Evil\x1b[2J", nil); err == nil {
+		t.Error("a connector name with an escape sequence was accepted")
+	}
+}

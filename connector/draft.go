@@ -3,7 +3,10 @@ package connector
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+
+	"github.com/paratira/mdeconnect/internal/sanitize"
 
 	"github.com/paratira/mdeconnect/defender"
 	"github.com/paratira/mdeconnect/store"
@@ -56,6 +59,9 @@ func CheckName(name string, taken Taken) error {
 	case name == "":
 		return &FieldError{Field: FieldName, Missing: true, Reason: "the name is empty",
 			Fix: "give the connector a name, e.g. \"" + DefaultName + "\""}
+	case sanitize.ValidName(name) != nil:
+		return &FieldError{Field: FieldName, Reason: "the name is not usable: " + sanitize.ValidName(name).Error(),
+			Fix: "use printable characters only, at most " + strconv.Itoa(sanitize.MaxName)}
 	case taken != nil && taken(name):
 		return &FieldError{Field: FieldName, Reason: fmt.Sprintf("a connector called %q already exists", name),
 			Fix: "choose another name, or change the saved one"}

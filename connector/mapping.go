@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/paratira/mdeconnect/internal/sanitize"
+
 	"github.com/paratira/mdeconnect/defender"
 	"github.com/paratira/mdeconnect/store"
 )
@@ -22,6 +24,10 @@ func ParseMapping(tenant, customer string) (store.Mapping, error) {
 	if customer == "" {
 		return store.Mapping{}, &FieldError{Field: FieldMappings, Missing: true, Reason: fmt.Sprintf("tenant %s has no customer", tid),
 			Fix: "name the Paratira customer that tenant " + tid + " belongs to"}
+	}
+	if err := sanitize.ValidName(customer); err != nil {
+		return store.Mapping{}, &FieldError{Field: FieldMappings, Reason: fmt.Sprintf("the customer name for tenant %s is not usable: %v", tid, err),
+			Fix: "type the customer's name in plain printable characters"}
 	}
 	m := store.Mapping{TenantID: tid, CustomerName: customer}
 	if !defender.IsGUID(tid) {
