@@ -1,11 +1,14 @@
 package defender
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
+	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/paratira/mdeconnect/defender/problem"
@@ -26,28 +29,157 @@ type listing[T any] struct {
 }
 
 // fetchList GETs an OData list and follows @odata.nextLink up to maxPages,
-// so a check stays fast on a tenant with a hundred thousand devices.
+// so a check stays fast on a tenant with a hundred thousand devices. All its
+// pages together hold at most maxListItems items in maxListBytes: a hostile
+// or broken server cannot make a check count millions of empty objects.
 func fetchList[T any](ctx context.Context, g getter, base, path string, token bearer, maxPages int) (listing[T], error) {
 	var out listing[T]
+	var read int64
 	next := base + path
 	for next != "" {
 		if out.Pages == maxPages {
 			out.Truncated = true
 			break
 		}
-		var p page[T]
-		if err := fetchJSON(ctx, g, next, token, &p); err != nil {
+		left := int64(maxListBytes) - read
+		r, err := fetchReply(ctx, g, next, token, min(maxBody, left))
+		var tl *tooLarge
+		if errors.As(err, &tl) && tl.limit < maxBody {
+			return out, listTooLong(path, out.Pages+1, sizeLabel(maxListBytes), len(out.Items), out.Pages, read)
+		}
+		if err != nil {
 			return out, err
 		}
-		out.Items = append(out.Items, p.Value...)
+		read += int64(len(r.Body))
+		items, link, full, err := decodePage[T](r.Body, maxListItems-len(out.Items))
+		if err != nil {
+			return out, unexpectedReply(r, "JSON from "+hostOf(next))
+		}
+		out.Items = append(out.Items, items...)
 		out.Pages++
-		next = p.NextLink
+		if full {
+			return out, listTooLong(path, out.Pages, thousands(maxListItems)+" items", len(out.Items), out.Pages, read)
+		}
+		next = link
 		if next != "" && !trustedNext(next, base) {
 			return out, &Error{Problem: problem.ServiceError,
-				Msg: fmt.Sprintf("the API's next page points to another host (%s): refusing to send the token there", hostOf(next))}
+				Msg: fmt.Sprintf("the API's next page points to another host (%s): refusing to send the token there", clipField(hostOf(next), 256))}
 		}
 	}
 	return out, nil
+}
+
+// listTooLong says what a check counted when its list went past a bound on
+// page: items from pages, read bytes in all.
+func listTooLong(path string, page int, bound string, items, pages int, read int64) *Error {
+	of := "pages"
+	if pages == 1 {
+		of = "page"
+	}
+	return &Error{Problem: problem.ServiceError,
+		Msg: fmt.Sprintf("the list %s went past %s on page %d (%s items counted from %d %s, %s read); refused: Microsoft sends far less for this check",
+			pathOf(path), bound, page, thousands(items), pages, of, sizeLabel(read))}
+}
+
+// thousands writes n with thousands separators, as the messages do.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// decodePage reads an OData page item by item, keeping at most room items;
+// full is true when the page held more. Every string read is clipped to
+// maxField, so a 10 MB service name does not become a 10 MB message.
+func decodePage[T any](body []byte, room int) (items []T, next string, full bool, err error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := expectDelim(dec, '{'); err != nil {
+		return nil, "", false, err
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, "", false, err
+		}
+		switch key, _ := tok.(string); {
+		case strings.EqualFold(key, "value"):
+			if items, full, err = decodeItems[T](dec, items, room); err != nil || full {
+				return items, "", full, err
+			}
+		case strings.EqualFold(key, "@odata.nextLink"):
+			var s *string
+			if err := dec.Decode(&s); err != nil {
+				return nil, "", false, err
+			}
+			if s != nil {
+				next = *s
+			}
+		default:
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return nil, "", false, err
+			}
+		}
+	}
+	return items, next, false, expectDelim(dec, '}')
+}
+
+// decodeItems appends the items of a JSON array (or null) to items.
+func decodeItems[T any](dec *json.Decoder, items []T, room int) ([]T, bool, error) {
+	tok, err := dec.Token()
+	if err != nil || tok == nil {
+		return items, false, err
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '[' {
+		return items, false, fmt.Errorf("value is %v, not a list", tok)
+	}
+	for dec.More() {
+		if len(items) >= room {
+			return items, true, nil
+		}
+		var v T
+		if err := dec.Decode(&v); err != nil {
+			return items, false, err
+		}
+		clipStrings(reflect.ValueOf(&v).Elem())
+		items = append(items, v)
+	}
+	return items, false, expectDelim(dec, ']')
+}
+
+func expectDelim(dec *json.Decoder, want json.Delim) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if d, ok := tok.(json.Delim); !ok || d != want {
+		return fmt.Errorf("expected %v, got %v", want, tok)
+	}
+	return nil
+}
+
+// clipStrings bounds every string in v (fields, slices, nested structs) to maxField.
+func clipStrings(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.String:
+		if v.CanSet() && v.Len() > maxField {
+			v.SetString(clipField(v.String(), maxField))
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			clipStrings(v.Field(i))
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			clipStrings(v.Index(i))
+		}
+	case reflect.Pointer:
+		if !v.IsNil() {
+			clipStrings(v.Elem())
+		}
+	}
 }
 
 // bearer returns the access token to send; it re-acquires one that has
@@ -55,44 +187,59 @@ func fetchList[T any](ctx context.Context, g getter, base, path string, token be
 type bearer func(ctx context.Context) (string, error)
 
 // fetchJSON GETs url and decodes its JSON body into v, classifying failures.
-// A 401 is retried once when a fresh token differs from the one refused.
 func fetchJSON(ctx context.Context, g getter, u string, token bearer, v any) error {
+	r, err := fetchReply(ctx, g, u, token, maxBody)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		return unexpectedReply(r, "JSON from "+hostOf(u))
+	}
+	clipStrings(reflect.ValueOf(v))
+	return nil
+}
+
+// fetchReply GETs url and returns its 2xx reply of at most limit bytes; any
+// other outcome is a classified error. A 401 is retried once when a fresh
+// token differs from the one refused.
+func fetchReply(ctx context.Context, g getter, u string, token bearer, limit int64) (reply, error) {
 	var sent string
 	sending := func(ctx context.Context) (string, error) {
 		t, err := token(ctx)
 		sent = t
 		return t, err
 	}
-	r, err := g.getWith(ctx, u, sending)
+	r, err := g.getLimited(ctx, u, sending, limit)
 	if err == nil && r.Status == 401 {
 		if again, terr := token(ctx); terr == nil && again != sent {
-			r, err = g.getWith(ctx, u, sending)
+			r, err = g.getLimited(ctx, u, sending, limit)
 		}
 	}
 	var te *tokenError
-	if errors.As(err, &te) {
-		return te.err
+	var e *Error
+	switch {
+	case errors.As(err, &te):
+		return r, te.err
+	case errors.As(err, &e):
+		// A refused redirect, a reply past its limit: already explained.
+		return r, e
+	case err != nil:
+		return r, networkError(err, hostOf(u))
+	case r.Status < 200 || r.Status > 299:
+		return r, apiReplyError(r)
 	}
-	if err != nil {
-		return networkError(err, hostOf(u))
-	}
-	if r.Status < 200 || r.Status > 299 {
-		return apiReplyError(r)
-	}
-	if err := json.Unmarshal(r.Body, v); err != nil {
-		return unexpectedReply(r, "JSON from "+hostOf(u))
-	}
-	return nil
+	return r, nil
 }
 
 // apiReplyError classifies a Defender API or Graph error reply.
 func apiReplyError(r reply) *Error {
 	e, ok := ParseAPIError(r.Body)
+	clipStrings(reflect.ValueOf(&e).Elem())
 	if !ok {
 		if r.Status == 429 || r.Status == 404 {
 			e = APIError{Code: fmt.Sprint(r.Status)}
 		} else {
-			return withStatusProblem(unexpectedReply(r, "a reply"), r.Status)
+			return withStatusProblem(unexpectedReply(r, "a reply"), r)
 		}
 	}
 	code := e.Classify(r.Status)
@@ -106,25 +253,48 @@ func apiReplyError(r reply) *Error {
 			msg += fmt.Sprintf("; it asked to wait %s s", ra)
 		}
 	case problem.InsufficientPermissions:
-		if p := e.Permissions(); len(p) > 0 {
+		switch p := e.Permissions(); {
+		case len(p) > 0:
 			msg = fmt.Sprintf("%s was refused: the app lacks %s", pathOf(r.URL), strings.Join(p, " or "))
-		} else {
-			msg = fmt.Sprintf("%s was refused: %s", pathOf(r.URL), firstLine(e.Message))
+		case isGraph(r.URL):
+			msg = fmt.Sprintf("%s was refused (HTTP 403 %s: %s): the app lacks the Microsoft Graph permission ServiceHealth.Read.All, which only a Global Administrator or Privileged Role Administrator can grant",
+				pathOf(r.URL), e.Code, firstLine(e.Message))
+		default:
+			msg = fmt.Sprintf("%s was refused (HTTP 403 %s: %s): the token is valid but lacks a permission this API needs", pathOf(r.URL), e.Code, firstLine(e.Message))
 		}
 	case problem.ConsentMissing:
-		msg = fmt.Sprintf("%s refused the token (HTTP 401 %s)", pathOf(r.URL), firstLine(e.Message))
+		// The token was issued moments ago (and a 401 is retried once with
+		// a new one), so an expired token is unlikely.
+		msg = fmt.Sprintf("%s refused the token Entra ID had just issued (HTTP 401 %s): this usually means the token is for another API or cloud than the one called "+
+			"(check the chosen cloud and any API URL override), or that consent was removed minutes ago", pathOf(r.URL), firstLine(e.Message))
 	}
 	return &Error{Problem: code, Msg: msg, Diag: d}
 }
 
-func withStatusProblem(e *Error, status int) *Error {
-	switch {
-	case status == 401:
+// withStatusProblem classifies a reply whose body is no API error: a 401 or
+// 403 means what its status says ("Common Microsoft Defender for Endpoint
+// API errors"), unless the body is an HTML page, which is a proxy's or a
+// captive portal's and stays an unexpected reply.
+func withStatusProblem(e *Error, r reply) *Error {
+	if isHTML(r) {
+		return e
+	}
+	switch r.Status {
+	case 401:
 		e.Problem = problem.ConsentMissing
-	case status == 403:
-		e.Problem = problem.LimitedData
+		e.Msg = fmt.Sprintf("%s refused the token (HTTP 401 without an error body)", pathOf(r.URL))
+	case 403:
+		e.Problem = problem.InsufficientPermissions
+		e.Msg = fmt.Sprintf("%s was refused (HTTP 403 without an error body): the token lacks a permission this API needs", pathOf(r.URL))
 	}
 	return e
+}
+
+// isGraph reports whether u is a Microsoft Graph call (its paths start with
+// the API version).
+func isGraph(u string) bool {
+	p := pathOf(u)
+	return strings.HasPrefix(p, "/v1.0/") || strings.HasPrefix(p, "/beta/")
 }
 
 func hostOf(u string) string {

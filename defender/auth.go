@@ -28,6 +28,8 @@ type Token struct {
 	ExpiresOn  time.Time
 	AcquiredAt time.Time
 	Claims     Claims
+	// Opaque is set when the token could not be decoded; Claims are then empty.
+	Opaque bool
 }
 
 // stale reports whether t should be replaced before use: it expires within a
@@ -56,7 +58,9 @@ func newTokens(cloud Cloud, clientID, secret string, hc *http.Client, retry Retr
 		return nil, fmt.Errorf("the client secret cannot be used: %w", err)
 	}
 	opts := []confidential.Option{
-		confidential.WithHTTPClient(hc),
+		// Guarded: no redirect elsewhere, no secret over http, replies
+		// bounded (MSAL reads them whole); see guarded.
+		confidential.WithHTTPClient(guarded(hc)),
 		// Custom hosts (proxies, the sandbox) are not in Microsoft's list of
 		// instances; asking would also call login.microsoftonline.com first.
 		confidential.WithInstanceDiscovery(cloud.IsMicrosoftLogin()),
@@ -88,31 +92,44 @@ func (t *tokens) get(ctx context.Context, tenant, resource string) (Token, error
 }
 
 func (t *tokens) acquire(ctx context.Context, tenant, resource string) (Token, error) {
+	// Retries stay within the budget, as for API requests (getLimited): the
+	// first try may take its full time, a retry only what is left.
+	var spent time.Duration
 	delay := t.retry.BaseDelay
 	for attempt := 1; ; attempt++ {
-		res, err := t.acquireOnce(ctx, tenant, resource)
+		timeout := 2 * t.retry.PerRequest
+		if attempt > 1 {
+			timeout = min(timeout, t.retry.Budget-spent)
+		}
+		start := time.Now()
+		res, err := t.acquireOnce(ctx, tenant, resource, timeout)
+		last := time.Since(start)
+		spent += last
 		if err == nil {
+			// Microsoft ("Access tokens in the Microsoft identity platform"):
+			// "Don't attempt to validate or read tokens for any API you don't
+			// own ... Tokens for Microsoft services can use a special format
+			// that will not validate as a JWT, and may also be encrypted." A
+			// token that does not decode is kept: the API is its judge.
 			claims, cerr := DecodeClaims(res.AccessToken)
-			if cerr != nil {
-				return Token{}, &Error{Problem: problem.ServiceError, Msg: "Entra ID issued a token that cannot be read: " + cerr.Error(), Err: cerr}
-			}
-			return Token{Value: res.AccessToken, ExpiresOn: res.ExpiresOn, AcquiredAt: time.Now(), Claims: claims}, nil
+			return Token{Value: res.AccessToken, ExpiresOn: res.ExpiresOn, AcquiredAt: time.Now(), Claims: claims, Opaque: cerr != nil}, nil
 		}
 		cerr := t.classify(err, tenant)
-		if !transient(cerr) || attempt >= t.retry.Attempts || ctx.Err() != nil {
+		if !transient(cerr) || attempt >= t.retry.Attempts || ctx.Err() != nil || spent+delay+last > t.retry.Budget {
 			return Token{}, cerr
 		}
 		if serr := sleep(ctx, delay); serr != nil {
 			return Token{}, serr
 		}
+		spent += delay
 		delay *= 2
 	}
 }
 
 // acquireOnce is one try, bounded like other requests (MSAL would otherwise
 // allow itself 30 s); a cold try is two requests, discovery and the token.
-func (t *tokens) acquireOnce(ctx context.Context, tenant, resource string) (confidential.AuthResult, error) {
-	ctx, cancel := context.WithTimeout(ctx, 2*t.retry.PerRequest)
+func (t *tokens) acquireOnce(ctx context.Context, tenant, resource string, timeout time.Duration) (confidential.AuthResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	return t.client.AcquireTokenByCredential(ctx, []string{t.scope(resource)}, confidential.WithTenantID(tenant))
 }
@@ -145,13 +162,17 @@ func (t *tokens) classify(err error, tenant string) error {
 	if errors.Is(err, context.Canceled) {
 		return err
 	}
+	if e := new(Error); errors.As(err, &e) {
+		// The guarded client refused (a redirect elsewhere, a reply past its limit).
+		return e
+	}
 	var ce msalerrors.CallErr
 	if errors.As(err, &ce) && ce.Resp != nil {
 		r := reply{Status: ce.Resp.StatusCode, Header: ce.Resp.Header, Body: t.bodyOf(ce.Resp)}
 		if ce.Req != nil {
 			r.URL = ce.Req.URL.String()
 		}
-		return entraReplyError(r, tenant)
+		return entraReplyError(r, tenant, t.cloud)
 	}
 	msg := err.Error()
 	if strings.Contains(msg, "unable to resolve an endpoint") && !isNetErr(err) {

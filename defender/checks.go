@@ -24,6 +24,8 @@ type outcome struct {
 	problem problem.Code
 	message string
 	diag    *Diagnostics
+	// cloud is, for WrongCloud, the preset the tenant belongs to.
+	cloud string
 }
 
 func pass(format string, args ...any) outcome {
@@ -41,7 +43,7 @@ func skip(format string, args ...any) outcome {
 // failed turns an error into a failing (or, for limited data, warning) outcome.
 func failed(err error) outcome {
 	e := asError(err)
-	o := outcome{status: Fail, problem: e.Problem, message: e.Error()}
+	o := outcome{status: Fail, problem: e.Problem, message: e.Error(), cloud: e.SuggestedCloud}
 	if e.Problem == problem.LimitedData {
 		o.status = Warn
 	}
@@ -79,7 +81,8 @@ func checkSensorHealth(ctx context.Context, r *tenantRun) outcome {
 	l, err := fetchList[machine](ctx, r.g, r.cloud.APIURL, fmt.Sprintf("/api/machines?$top=%d", machinesPageSize), r.bearer(ResourceDefender), machinesMaxPages)
 	if err != nil {
 		if e := asError(err); e.Diag.HTTPStatus == 404 {
-			return warn(problem.LimitedData, "no recent devices: the machines API answered 404 (no device has reported in the last 30 days)")
+			// "List machines API": "If there are no recent machines, you see 404 Not Found."
+			return warn(problem.LimitedData, "no recent devices: the machines API answered 404 (no device has communicated with Defender for Endpoint recently)")
 		}
 		return failed(err)
 	}
@@ -112,11 +115,20 @@ func checkSensorHealth(ctx context.Context, r *tenantRun) outcome {
 }
 
 type avInfo struct {
+	MachineID string `json:"machineId"`
+	ID        string `json:"id"`
 	Signature string `json:"avIsSignatureUpToDate"`
 	Engine    string `json:"avIsEngineUpToDate"`
 	Platform  string `json:"avIsPlatformUpToDate"`
 }
 
+// avState is one device's antivirus state over all its rows.
+type avState struct{ signature, engine, platform bool }
+
+// checkUpdateCompliance counts devices, not rows: "Export device antivirus
+// health report" returns "an entry for every unique combination of DeviceId,
+// Device name, AV mode, Up-to-date status, Scan results", so one device can
+// have several rows. A device counts as up to date only if all its rows say so.
 func checkUpdateCompliance(ctx context.Context, r *tenantRun) outcome {
 	l, err := fetchList[avInfo](ctx, r.g, r.cloud.APIURL, fmt.Sprintf("/api/deviceavinfo?$top=%d", avInfoPageSize), r.bearer(ResourceDefender), 1)
 	if err != nil {
@@ -125,25 +137,46 @@ func checkUpdateCompliance(ctx context.Context, r *tenantRun) outcome {
 	if len(l.Items) == 0 {
 		return warn(problem.LimitedData, "no antivirus update data: no device reports its Defender Antivirus state yet")
 	}
-	var sig, eng, plat int
-	for _, a := range l.Items {
-		sig += isTrue(a.Signature)
-		eng += isTrue(a.Engine)
-		plat += isTrue(a.Platform)
+	devices := map[string]*avState{}
+	for i, a := range l.Items {
+		id := a.MachineID
+		if id == "" {
+			id = a.ID
+		}
+		if id == "" {
+			id = fmt.Sprintf("row %d", i) // no ID: a device of its own
+		}
+		d := devices[id]
+		if d == nil {
+			d = &avState{true, true, true}
+			devices[id] = d
+		}
+		d.signature = d.signature && isTrue(a.Signature)
+		d.engine = d.engine && isTrue(a.Engine)
+		d.platform = d.platform && isTrue(a.Platform)
 	}
-	what := fmt.Sprintf("%d devices", len(l.Items))
+	var sig, eng, plat int
+	for _, d := range devices {
+		sig += count(d.signature)
+		eng += count(d.engine)
+		plat += count(d.platform)
+	}
+	what := fmt.Sprintf("%d devices", len(devices))
 	if l.Truncated {
-		what = fmt.Sprintf("first %d devices counted", len(l.Items))
+		what = fmt.Sprintf("first %d devices counted", len(devices))
 	}
 	return pass("%s: signatures up to date on %d, engine on %d, platform on %d", what, sig, eng, plat)
 }
 
-func isTrue(s string) int {
-	if strings.EqualFold(s, "true") {
+func count(b bool) int {
+	if b {
 		return 1
 	}
 	return 0
 }
+
+// isTrue reads the API's "True", "False" and "Unknown" strings.
+func isTrue(s string) bool { return strings.EqualFold(s, "true") }
 
 type score struct {
 	Time  string  `json:"time"`
@@ -190,8 +223,33 @@ func checkRecommendations(ctx context.Context, r *tenantRun) outcome {
 }
 
 type healthOverview struct {
+	ID      string `json:"id"`
 	Service string `json:"service"`
 	Status  string `json:"status"`
+}
+
+// defenderServiceID and defenderServiceName identify Defender XDR, the
+// service health entry Defender for Endpoint's incidents are posted under.
+// The id is community evidence (shared/PROTOCOL.md section 5); the name is
+// the fallback. Never any name containing "Defender": Defender for Cloud
+// Apps, for Identity and for Office 365 are other services.
+const (
+	defenderServiceID   = "Microsoft365Defender"
+	defenderServiceName = "Microsoft Defender XDR"
+)
+
+// openStatus reports whether a serviceHealthStatus value is an open issue.
+// Graph's "serviceHealth resource type" lists the status enum; the closed
+// and benign states (serviceOperational, serviceRestored,
+// postIncidentReviewPublished, falsePositive, resolved, resolvedExternal,
+// mitigated, mitigatedExternal) and values unknown today are not.
+func openStatus(s string) bool {
+	switch strings.ToLower(s) {
+	case "investigating", "restoringservice", "verifyingservice", "servicedegradation", "serviceinterruption",
+		"extendedrecovery", "investigationsuspended", "confirmed", "reported":
+		return true
+	}
+	return false
 }
 
 func checkServiceHealth(ctx context.Context, r *tenantRun) outcome {
@@ -199,24 +257,24 @@ func checkServiceHealth(ctx context.Context, r *tenantRun) outcome {
 	if err != nil {
 		return failed(err)
 	}
-	var bad []string
-	found := ""
-	for _, h := range l.Items {
-		if !strings.Contains(strings.ToLower(h.Service), "defender") {
-			continue
-		}
-		found = h.Service
-		if !strings.EqualFold(h.Status, "serviceOperational") {
-			bad = append(bad, fmt.Sprintf("%s: %s", h.Service, h.Status))
-		}
+	i := slices.IndexFunc(l.Items, func(h healthOverview) bool { return strings.EqualFold(h.ID, defenderServiceID) })
+	if i < 0 {
+		i = slices.IndexFunc(l.Items, func(h healthOverview) bool { return strings.EqualFold(h.Service, defenderServiceName) })
 	}
-	switch {
-	case len(bad) > 0:
-		return warn(problem.ServiceError, "Microsoft reports an issue: %s", strings.Join(bad, "; "))
-	case found == "":
-		return pass("%d services reported, none named Defender", len(l.Items))
+	if i < 0 {
+		return pass("%d services reported, Microsoft Defender XDR not among them", len(l.Items))
 	}
-	return pass("%s operational (%d services reported)", found, len(l.Items))
+	h := l.Items[i]
+	if openStatus(h.Status) {
+		return warn(problem.ServiceError, "Microsoft reports an open issue: %s: %s", h.Service, h.Status)
+	}
+	switch strings.ToLower(h.Status) {
+	case "serviceoperational":
+		return pass("%s operational (%d services reported)", h.Service, len(l.Items))
+	case "servicerestored", "postincidentreviewpublished", "falsepositive", "resolved", "resolvedexternal", "mitigated", "mitigatedexternal":
+		return pass("%s operational, its last issue closed (%s; %d services reported)", h.Service, h.Status, len(l.Items))
+	}
+	return pass("%s reports %q, not an open issue (%d services reported)", h.Service, clip(h.Status, 40), len(l.Items))
 }
 
 func sortedKeys(m map[string]int) []string {

@@ -49,6 +49,10 @@ type ConsentResult struct {
 	// Description is Entra's error_description.
 	Description string
 	Problem     problem.Code
+	// Message says what a failure means in the user's terms (for
+	// AADSTS1003031: Paratira's app registration is at fault; contact
+	// Paratira support). Show it rather than Description.
+	Message string
 }
 
 // ParseConsentRedirect reads the URL the browser was sent back to, or just
@@ -70,6 +74,7 @@ func ParseConsentRedirect(raw, wantState string) (ConsentResult, error) {
 	if res.Error != "" {
 		e := EntraError{Error: res.Error, Description: res.Description, Codes: aadstsInText(res.Description)}
 		res.Problem = e.Classify()
+		res.Message = consentMessage(e, res.Problem)
 		return res, nil
 	}
 	if !strings.EqualFold(q.Get("admin_consent"), "true") {
@@ -96,4 +101,22 @@ func redirectQuery(raw string) (url.Values, error) {
 		return nil, fmt.Errorf("the pasted address cannot be read (%v): copy it again from the browser's address bar", err)
 	}
 	return q, nil
+}
+
+// consentMessage explains a consent redirect's error ("Admin consent" pages
+// of the Microsoft identity platform, v1.0 and v2.0).
+func consentMessage(e EntraError, code problem.Code) string {
+	desc := firstLine(e.Description)
+	if desc == "" {
+		desc = e.Error
+	}
+	switch {
+	case hasCode(e, 1003031), hasCode(e, 50020), hasCode(e, 90072):
+		return entraMessage(e, code, "", Cloud{})
+	case code == problem.ConsentRejected:
+		return fmt.Sprintf("the consent request was declined or cancelled (%s)", desc)
+	case code == problem.InsufficientPermissions:
+		return fmt.Sprintf("the account that approved cannot grant this consent (%s)", desc)
+	}
+	return desc
 }

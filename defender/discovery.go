@@ -18,10 +18,13 @@ type TenantInfo struct {
 	// Input is what was asked for: a GUID or a domain.
 	Input string `json:"input"`
 	// TenantID is the tenant's GUID.
-	TenantID      string `json:"tenant_id"`
-	Issuer        string `json:"issuer"`
-	RegionScope   string `json:"region_scope,omitempty"`
-	CloudInstance string `json:"cloud_instance,omitempty"`
+	TenantID    string `json:"tenant_id"`
+	Issuer      string `json:"issuer"`
+	RegionScope string `json:"region_scope,omitempty"`
+	// RegionSubScope is tenant_region_sub_scope: "GCC", "DODCON", "DOD" for
+	// US Government tenants (community evidence), empty for most.
+	RegionSubScope string `json:"region_sub_scope,omitempty"`
+	CloudInstance  string `json:"cloud_instance,omitempty"`
 }
 
 type openIDConfig struct {
@@ -29,6 +32,7 @@ type openIDConfig struct {
 	TokenEndpoint         string `json:"token_endpoint"`
 	AuthorizationEndpoint string `json:"authorization_endpoint"`
 	TenantRegionScope     string `json:"tenant_region_scope"`
+	TenantRegionSubScope  string `json:"tenant_region_sub_scope"`
 	CloudInstanceName     string `json:"cloud_instance_name"`
 }
 
@@ -41,7 +45,7 @@ func discover(ctx context.Context, g getter, cloud Cloud, tenant string) (Tenant
 		return TenantInfo{}, networkError(err, cloud.LoginURL)
 	}
 	if r.Status != 200 {
-		return TenantInfo{}, entraReplyError(r, tenant)
+		return TenantInfo{}, entraReplyError(r, tenant, cloud)
 	}
 	var doc openIDConfig
 	if err := json.Unmarshal(r.Body, &doc); err != nil || doc.Issuer == "" {
@@ -55,11 +59,11 @@ func discover(ctx context.Context, g getter, cloud Cloud, tenant string) (Tenant
 		return TenantInfo{}, unexpectedReply(r, "OpenID configuration without a tenant ID")
 	}
 	return TenantInfo{Input: tenant, TenantID: strings.ToLower(tid), Issuer: doc.Issuer,
-		RegionScope: doc.TenantRegionScope, CloudInstance: doc.CloudInstanceName}, nil
+		RegionScope: doc.TenantRegionScope, RegionSubScope: doc.TenantRegionSubScope, CloudInstance: doc.CloudInstanceName}, nil
 }
 
-// entraReplyError classifies an Entra ID error reply.
-func entraReplyError(r reply, tenant string) *Error {
+// entraReplyError classifies an Entra ID error reply from cloud.
+func entraReplyError(r reply, tenant string, cloud Cloud) *Error {
 	e, ok := ParseEntraError(r.Body)
 	if !ok {
 		return unexpectedReply(r, "Entra ID reply")
@@ -68,11 +72,7 @@ func entraReplyError(r reply, tenant string) *Error {
 	d := e.Diagnostics(r.Status)
 	d.URL = r.URL
 	// The renderers put the problem's title in front; the message says what Entra said.
-	msg := firstLine(e.Description)
-	if code == problem.TenantNotFound {
-		msg = fmt.Sprintf("Entra ID does not know %q in this cloud (%s)", tenant, aadstsLabel(e.Codes))
-	}
-	return &Error{Problem: code, Msg: msg, Diag: d}
+	return &Error{Problem: code, Msg: entraMessage(e, code, tenant, cloud), Diag: d}
 }
 
 func aadstsLabel(codes []int) string {
@@ -86,12 +86,16 @@ func aadstsLabel(codes []int) string {
 // proxy or captive portal, a truncated body, another shape.
 func unexpectedReply(r reply, what string) *Error {
 	kind := "an unreadable reply"
-	if ct := r.Header.Get("Content-Type"); strings.Contains(ct, "html") || strings.HasPrefix(strings.TrimSpace(string(r.Body)), "<") {
+	if isHTML(r) {
 		kind = "an HTML page (a proxy, captive portal or outage page?)"
 	}
 	return &Error{Problem: problem.ServiceError,
 		Msg:  fmt.Sprintf("expected %s but got %s with HTTP %d", what, kind, r.Status),
 		Diag: Diagnostics{HTTPStatus: r.Status, URL: r.URL}}
+}
+
+func isHTML(r reply) bool {
+	return strings.Contains(r.Header.Get("Content-Type"), "html") || strings.HasPrefix(strings.TrimSpace(string(r.Body)), "<")
 }
 
 // networkError explains a failure to reach host in terms a user can act on.

@@ -53,17 +53,26 @@ func MissingRoles(t TenantResult) []string {
 // WaitForConsent validates targets and, while some fail only because a fresh
 // consent has not propagated, re-tests those tenants with backoff until they
 // pass or wait runs out. Each try uses a new engine from newEngine, since the
-// token cache would otherwise hand back the token without roles.
+// token cache would otherwise hand back the token without roles; every try
+// books its calls against the first engine's RateLimits, so the re-tests
+// stay under Microsoft's per-API limits too (at most a few calls a minute
+// per API: tries are 10 s apart or more in practice).
 func WaitForConsent(ctx context.Context, newEngine func() (*Engine, error), targets []Target, wait, firstDelay time.Duration, onWait func(Waiting)) (Result, error) {
 	start := time.Now()
 	deadline := start.Add(wait)
 	delay := firstDelay
 	var res Result
+	var limits *RateLimits
 	pending := targets
 	for try := 1; ; try++ {
 		e, err := newEngine()
 		if err != nil {
 			return res, err
+		}
+		if limits == nil {
+			limits = e.limits
+		} else {
+			e.useLimits(limits)
 		}
 		r, err := e.Validate(ctx, pending)
 		res = merge(res, r, targets)

@@ -77,6 +77,9 @@ type CheckResult struct {
 	DurationMS int64        `json:"duration_ms"`
 	// Diag holds what support needs (AADSTS code, trace IDs); reports show it.
 	Diag *Diagnostics `json:"-"`
+	// SuggestedCloud is, for wrong_cloud, the --cloud preset Entra ID places
+	// the tenant in ("" when none fits or it is not known).
+	SuggestedCloud string `json:"-"`
 }
 
 // Diagnostics are the wire facts behind a failure, kept for support.

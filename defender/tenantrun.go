@@ -72,22 +72,68 @@ func (e *Engine) validateTenant(ctx context.Context, tok *tokens, t Target) Tena
 			r.graph, graphErr = tokenPtr(t, err), err
 			return nil
 		})
-	if discErr != nil {
-		r.info = nil
-		r.end(ctx, CheckTenant, failed(discErr))
-		if asError(discErr).Problem == problem.TenantNotFound {
-			r.skipRest("skipped: the tenant was not found")
-			return r.result()
-		}
-	} else {
-		r.end(ctx, CheckTenant, pass("%s", describeTenant(*r.info)))
+	if !r.endTenant(ctx, discErr) {
+		return r.result()
 	}
+	defErr, graphErr = r.explainWrongCloud(defErr), r.explainWrongCloud(graphErr)
 	r.end(ctx, CheckToken, tokenOutcome(r.defender, defErr))
 	r.runAfterTokens(ctx, defErr, graphErr)
 	return r.result()
 }
 
+// endTenant ends the tenant check from discovery's answer, comparing the
+// tenant's cloud with the chosen one; false means the other checks are
+// skipped, since no token can be had.
+func (r *tenantRun) endTenant(ctx context.Context, discErr error) bool {
+	if discErr != nil {
+		r.info = nil
+		r.end(ctx, CheckTenant, failed(discErr))
+		switch asError(discErr).Problem {
+		case problem.TenantNotFound:
+			r.skipRest("skipped: the tenant was not found")
+			return false
+		case problem.WrongCloud:
+			r.skipRest("skipped: the tenant is in another Microsoft cloud (see the tenant check)")
+			return false
+		}
+		return true
+	}
+	cerr, definite := cloudMismatch(r.cloud, *r.info)
+	switch {
+	case cerr == nil:
+		r.end(ctx, CheckTenant, pass("%s", describeTenant(*r.info)))
+	case definite:
+		r.end(ctx, CheckTenant, failed(cerr))
+		r.skipRest("skipped: the tenant is in another Microsoft cloud (see the tenant check)")
+		return false
+	default:
+		o := failed(cerr)
+		o.status = Warn
+		r.end(ctx, CheckTenant, o)
+	}
+	return true
+}
+
+// explainWrongCloud says, for a cross-cloud token refusal, where discovery
+// placed the tenant.
+func (r *tenantRun) explainWrongCloud(err error) error {
+	if err == nil {
+		return nil
+	}
+	if e := asError(err); e.Problem == problem.WrongCloud {
+		return wrongCloudToken(e, r.cloud, r.info, r.tenant)
+	}
+	return err
+}
+
 func (r *tenantRun) runAfterTokens(ctx context.Context, defErr, graphErr error) {
+	// The data calls count against the tenant's per-API limits; discovery
+	// has run by now, so a domain and its GUID count as one tenant.
+	key := r.tenant
+	if r.info != nil {
+		key = r.info.TenantID
+	}
+	ctx = withTenant(ctx, key)
 	r.begin(CheckPermissions)
 	if defErr != nil {
 		r.end(ctx, CheckPermissions, skip("skipped: no Defender API token to read roles from"))
@@ -158,6 +204,10 @@ func tokenOutcome(t *Token, err error) outcome {
 	if err != nil {
 		return failed(err)
 	}
+	if t.Opaque {
+		return pass("app-only token issued (expires %s); its contents cannot be read, which Microsoft allows: tokens for its own APIs may change format or be encrypted",
+			t.ExpiresOn.UTC().Format("15:04 MST"))
+	}
 	c := t.Claims
 	return pass("app-only token for %s (app %s, expires %s)", c.Audience, c.AppID, c.Expires().UTC().Format("15:04 MST"))
 }
@@ -192,7 +242,7 @@ func (r *tenantRun) end(ctx context.Context, id CheckID, o outcome) {
 		o = skip("cancelled before it finished")
 	}
 	r.mu.Lock()
-	res := CheckResult{ID: id, Status: o.status, Problem: o.problem, Message: o.message, Diag: o.diag,
+	res := CheckResult{ID: id, Status: o.status, Problem: o.problem, Message: o.message, Diag: o.diag, SuggestedCloud: o.cloud,
 		DurationMS: r.e.cfg.Now().Sub(r.started[id]).Milliseconds()}
 	if o.status == Fail || o.status == Warn {
 		res.Remedy = o.problem.Remedy()
@@ -220,10 +270,10 @@ func (r *tenantRun) result() TenantResult {
 			tr.OK = false
 		}
 	}
-	if r.defender != nil {
+	if r.defender != nil && !r.defender.Opaque {
 		tr.Claims[ResourceDefender] = r.defender.Claims
 	}
-	if r.graph != nil {
+	if r.graph != nil && !r.graph.Opaque {
 		tr.Claims[ResourceGraph] = r.graph.Claims
 	}
 	r.e.emit(Event{Kind: TenantFinished, TenantID: r.target.TenantID, Tenant: &tr})

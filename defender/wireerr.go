@@ -17,6 +17,9 @@ type Error struct {
 	Msg  string
 	Diag Diagnostics
 	Err  error
+	// SuggestedCloud is, for WrongCloud, the --cloud preset Entra ID places
+	// the tenant in ("" when none fits or it is not known).
+	SuggestedCloud string
 }
 
 func (e *Error) Error() string {
@@ -68,43 +71,6 @@ func aadstsInText(s string) []int {
 	return codes
 }
 
-// entraProblems maps AADSTS codes to problems (PROTOCOL.md section 3).
-var entraProblems = map[int]problem.Code{
-	90002: problem.TenantNotFound, 900023: problem.TenantNotFound, 90038: problem.TenantNotFound,
-	700016:  problem.ConsentMissing,
-	65001:   problem.ConsentMissing,
-	7000215: problem.InvalidClientSecret, 7000222: problem.ClientSecretExpired,
-	500011: problem.DefenderNotProvisioned, 650052: problem.DefenderNotProvisioned,
-	53003:   problem.ConditionalAccessBlocked,
-	7000112: problem.AppDisabled,
-	65004:   problem.ConsentRejected,
-	90094:   problem.InsufficientPermissions, 90008: problem.InsufficientPermissions,
-}
-
-// entraErrorWords is the fallback when the codes are unknown: codes change,
-// the error words less so.
-var entraErrorWords = map[string]problem.Code{
-	"invalid_tenant":      problem.TenantNotFound,
-	"unauthorized_client": problem.ConsentMissing,
-	"invalid_client":      problem.InvalidClientSecret,
-	"invalid_resource":    problem.DefenderNotProvisioned,
-	"access_denied":       problem.ConsentRejected,
-	"consent_required":    problem.ConsentMissing,
-}
-
-// Classify maps an Entra error to a problem code.
-func (e EntraError) Classify() problem.Code {
-	for _, c := range e.Codes {
-		if p, ok := entraProblems[c]; ok {
-			return p
-		}
-	}
-	if p, ok := entraErrorWords[e.Error]; ok {
-		return p
-	}
-	return problem.ServiceError
-}
-
 // Diagnostics returns the support facts of e.
 func (e EntraError) Diagnostics(status int) Diagnostics {
 	return Diagnostics{HTTPStatus: status, Error: e.Error, ErrorDescription: firstLine(e.Description),
@@ -139,16 +105,32 @@ var permissionRE = regexp.MustCompile(`\b[A-Z][A-Za-z]+(\.[A-Z][A-Za-z]+)*\.(Rea
 // Permissions lists the permission names an error message mentions.
 func (e APIError) Permissions() []string { return permissionRE.FindAllString(e.Message, -1) }
 
-// Classify maps an API error reply to a problem code.
+// Classify maps an API error reply to a problem code. The Defender API's
+// codes are those of "Common Microsoft Defender for Endpoint API errors"
+// (common-errors); Graph's those of "Resolve Microsoft Graph authorization
+// errors".
 func (e APIError) Classify(status int) problem.Code {
 	switch {
+	// Defender: "Unauthorized (401): Unauthorized (invalid or expired
+	// authorization header)"; Graph: InvalidAuthenticationToken. The token
+	// was refused: see apiReplyError for what that usually means.
 	case status == 401:
 		return problem.ConsentMissing
+	// "TooManyRequests (429): Response represents reaching quota limit".
 	case status == 429 || strings.EqualFold(e.Code, "TooManyRequests"):
 		return problem.Throttled
-	case status == 403 && (strings.EqualFold(e.Code, "Authorization_RequestDenied") || len(e.Permissions()) > 0):
+	// "DisabledFeature (403): Tenant feature isn't enabled": a licence.
+	case status == 403 && strings.EqualFold(e.Code, "DisabledFeature"):
+		return problem.LimitedData
+	// "Forbidden (403): valid token but insufficient permission for the
+	// action", whether or not the message names the permissions; on Graph
+	// "most authorization errors are 403", whatever their code
+	// (Authorization_RequestDenied and others).
+	case status == 403:
 		return problem.InsufficientPermissions
-	case status == 403, status == 404:
+	// Defender's "List machines API": a 404 when no machine was seen
+	// recently; other paths: "NotFound (404)". No data, not a failure.
+	case status == 404:
 		return problem.LimitedData
 	default:
 		return problem.ServiceError

@@ -51,7 +51,7 @@ func (c *Cloud) defender(e endpoint) http.HandlerFunc {
 			return
 		}
 		s := t.scenario
-		if !c.attribute(r.Context(), s) || c.transient(w, r, s) {
+		if !c.attribute(r.Context(), s) || c.limited(w, r, s) || c.transient(w, r, s) {
 			return
 		}
 		switch {
@@ -61,6 +61,10 @@ func (c *Cloud) defender(e endpoint) http.HandlerFunc {
 				strings.Join(e.roles, ", ")))
 		case e.licensed && s.api == apiUnlicensed:
 			writeDefenderError(w, http.StatusForbidden, "DisabledFeature", "Tenant feature is not enabled")
+		case s.api == apiBareForbidden && e.path == "/api/recommendations":
+			// "Forbidden (403): valid token but insufficient permission for
+			// the action" ("Common ... API errors"), naming no permission.
+			writeDefenderError(w, http.StatusForbidden, "Forbidden", "Forbidden")
 		case !c.broken(w, r, s):
 			e.serve(w, r, s)
 		}
@@ -73,11 +77,15 @@ func (c *Cloud) bearer(r *http.Request, audience string) (claims, error) {
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return claims{}, errBadToken
 	}
+	tok = strings.TrimSpace(tok)
+	if cl, ok, err := c.readOpaque(tok, time.Now(), audience); ok {
+		return cl, err
+	}
 	sig, err := c.signer()
 	if err != nil {
 		return claims{}, err
 	}
-	return sig.verify(strings.TrimSpace(tok), time.Now(), audience)
+	return sig.verify(tok, time.Now(), audience)
 }
 
 // transient plays throttling and flakiness, which come before any check of

@@ -32,6 +32,8 @@ func TestDefenderAPI(t *testing.T) {
 		{"unlicensed", "/api/exposureScore", 403, "DisabledFeature", "Tenant feature is not enabled"},
 		{"unlicensed", "/api/recommendations", 403, "DisabledFeature", "Tenant feature is not enabled"},
 		{"unlicensed", "/api/machines", 200, "", ""},
+		{"forbidden-endpoint", "/api/recommendations", 403, "Forbidden", "Forbidden"},
+		{"forbidden-endpoint", "/api/exposureScore", 200, "", ""},
 		{"always-throttled", "/api/machines", 429, "TooManyRequests", ""},
 		{"extra-write-roles", "/api/machines", 200, "", ""},
 	}
@@ -175,12 +177,31 @@ func TestGraphHealthOverviews(t *testing.T) {
 	t.Parallel()
 	c := NewTestCloud(t, Options{})
 	const path = "/v1.0/admin/serviceAnnouncement/healthOverviews"
-	var ok struct {
-		Value []healthOverview
-	}
-	get(t, c, c.GraphURL+path, accessToken(t, c, mustLookup(t, "healthy").TenantID, GraphResource)).json(t, &ok)
-	if !strings.Contains(ok.Value[2].Service, "Defender") || ok.Value[2].Status != "serviceOperational" {
-		t.Errorf("health overviews %+v", ok.Value)
+	for _, tt := range []struct {
+		scenario, xdr, cloudApps string
+	}{
+		{"healthy", "serviceOperational", "serviceOperational"},
+		{"defender-incident-closed", "serviceRestored", "serviceDegradation"},
+		{"defender-incident-open", "serviceDegradation", "serviceOperational"},
+	} {
+		var ok struct {
+			Value []healthOverview
+		}
+		get(t, c, c.GraphURL+path, accessToken(t, c, mustLookup(t, tt.scenario).TenantID, GraphResource)).json(t, &ok)
+		byID := map[string]healthOverview{}
+		for _, h := range ok.Value {
+			byID[h.ID] = h
+			// Defender for Endpoint has no service health entry of its own.
+			if strings.Contains(h.Service, "Defender for Endpoint") {
+				t.Errorf("%s: invented entry %+v", tt.scenario, h)
+			}
+		}
+		if h := byID["Microsoft365Defender"]; h.Service != "Microsoft Defender XDR" || h.Status != tt.xdr {
+			t.Errorf("%s: Defender XDR %+v, want %s", tt.scenario, h, tt.xdr)
+		}
+		if h := byID["cloudappsecurity"]; h.Status != tt.cloudApps {
+			t.Errorf("%s: Defender for Cloud Apps %+v, want %s", tt.scenario, h, tt.cloudApps)
+		}
 	}
 	r := get(t, c, c.GraphURL+path, accessToken(t, c, mustLookup(t, "no-roles").TenantID, GraphResource))
 	var e apiError

@@ -26,6 +26,10 @@ type Options struct {
 	// Addr is the login server's listen host:port, default "127.0.0.1:0";
 	// the API and Graph servers listen on port 0 of the same host.
 	Addr string
+	// RateLimits makes the Defender API answer 429 when a tenant's calls go
+	// over an API's documented limit (machines 100 a minute and 1,500 an
+	// hour, deviceavinfo 30 and 1,000), as Microsoft would.
+	RateLimits bool
 }
 
 func (o Options) withDefaults() Options {
@@ -63,6 +67,8 @@ type Cloud struct {
 	mu      sync.Mutex
 	stats   Stats
 	tenants map[string]*tenantState // by tenant ID
+	// opaqueTokens are the claims of the non-JWT tokens minted (tokenOpaque).
+	opaqueTokens map[string]claims
 }
 
 // Start generates the CA, leaf and signing key and starts the three servers.
@@ -82,7 +88,8 @@ func Start(opts Options) (*Cloud, error) {
 	// token or key request waits for it.
 	sig := sync.OnceValues(newSigner)
 	go func() { _, _ = sig() }()
-	c := &Cloud{opts: opts, certs: certs, signer: sig, epoch: now.Truncate(time.Minute), done: make(chan struct{})}
+	c := &Cloud{opts: opts, certs: certs, signer: sig, epoch: now.Truncate(time.Minute), done: make(chan struct{}),
+		opaqueTokens: map[string]claims{}}
 	c.latency.Store(int64(opts.Latency))
 	c.stats = newStats()
 	c.tenants = newTenantStates(opts.Scenarios)
@@ -179,7 +186,8 @@ func (c *Cloud) Client() *http.Client {
 func (c *Cloud) SetLatency(d time.Duration) { c.latency.Store(int64(d)) }
 
 // SetConsent grants or revokes admin consent in a tenant at run time; without
-// consent token requests answer AADSTS700016.
+// consent token requests answer AADSTS700016, or AADSTS7000229 in the
+// scenarios whose enterprise application is missing or deleted.
 func (c *Cloud) SetConsent(tenantID string, granted bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -1,11 +1,14 @@
 package defendertest
 
 import (
+	"fmt"
 	"html/template"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/paratira/mdeconnect/defender/problem"
 )
 
 // consentPage is the admin consent prompt (PROTOCOL §1), reduced to what a
@@ -19,6 +22,7 @@ var consentPage = template.Must(template.New("consent").Parse(`<!DOCTYPE html>
 Accepting grants it for every user in the organization.</p>
 <h2>This app would like to:</h2>
 <ul>{{range .Roles}}<li>{{.}} (read-only)</li>{{end}}</ul>
+<p>{{.Approver}}</p>
 {{if .Choices}}<h2>Sign in as an administrator of:</h2>{{end}}
 <ul>{{range .Choices}}
 <li>{{.Label}}: <a id="accept-{{.Name}}" href="{{.Accept}}">Accept</a> <a id="cancel-{{.Name}}" href="{{.Cancel}}">Cancel</a></li>
@@ -89,8 +93,9 @@ func (c *Cloud) handleConsentPage(w http.ResponseWriter, r *http.Request) {
 	data := struct {
 		ClientID string
 		Roles    []string
+		Approver string
 		Choices  []consentChoice
-	}{ClientID: cr.ClientID, Roles: append(DefenderReadRoles(), GraphReadRoles()...)}
+	}{ClientID: cr.ClientID, Roles: append(DefenderReadRoles(), GraphReadRoles()...), Approver: problem.ApproverRoles}
 	for _, s := range choices {
 		data.Choices = append(data.Choices, consentChoice{Name: s.Name, Label: s.Domain + " (" + s.Name + ")",
 			Accept: c.decisionURL(id, cr, s.TenantID, true), Cancel: c.decisionURL(id, cr, s.TenantID, false)})
@@ -123,15 +128,18 @@ func (c *Cloud) handleConsentDecision(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := url.Values{}
+	fail := func(e aadsts) {
+		v.Set("error", e.err)
+		v.Set("error_description", fmt.Sprintf("AADSTS%d: %s", e.code, e.message))
+		v.Set("admin_consent", "True")
+	}
 	switch {
 	case r.URL.Query().Get("accept") != "1":
-		v.Set("error", "access_denied")
-		v.Set("error_description", "AADSTS65004: User declined to consent to access the app.")
-		v.Set("admin_consent", "True")
+		fail(errDeclined())
+	case s.ConsentError != 0:
+		fail(documented(s.ConsentError, cr.ClientID, s))
 	case s.consent == consentNonAdmin:
-		v.Set("error", "access_denied")
-		v.Set("error_description", "AADSTS90094: The grant requires admin permission. Sign in with a Global Administrator, Cloud Application Administrator or Application Administrator account.")
-		v.Set("admin_consent", "True")
+		fail(errAdminRequired())
 	default:
 		c.SetConsent(s.TenantID, true)
 		v.Set("admin_consent", "True")

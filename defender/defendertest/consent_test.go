@@ -60,6 +60,8 @@ func TestAdminConsent(t *testing.T) {
 		{"organizations", "accept-consent-non-admin", url.Values{"error": {"access_denied"}, "admin_consent": {"True"}, "state": {"st-123"}}},
 		{"organizations", "accept-consent-missing", url.Values{"admin_consent": {"True"}, "tenant": {missing.TenantID},
 			"scope": {DefenderResource + "/.default"}, "state": {"st-123"}}},
+		{"organizations", "accept-consent-other-directory", url.Values{"error": {"access_denied"}, "admin_consent": {"True"}, "state": {"st-123"}}},
+		{"organizations", "accept-consent-app-misconfigured", url.Values{"error": {"access_denied"}, "admin_consent": {"True"}, "state": {"st-123"}}},
 	}
 	for _, tt := range tests {
 		got := follow(t, c, consentLink(t, c, tt.tenant, redirect, tt.link))
@@ -71,8 +73,10 @@ func TestAdminConsent(t *testing.T) {
 		if tt.want.Get("error") != "" && got.Has("tenant") {
 			t.Errorf("%s: a failure names the tenant: %v", tt.link, got)
 		}
-		if tt.link == "accept-consent-non-admin" && !strings.HasPrefix(got.Get("error_description"), "AADSTS90094: ") {
-			t.Errorf("non-admin: %q", got.Get("error_description"))
+		wantCode := map[string]string{"accept-consent-non-admin": "AADSTS90094: ", "accept-consent-other-directory": "AADSTS50020: ",
+			"accept-consent-app-misconfigured": "AADSTS1003031: ", "cancel-consent-missing": "AADSTS65004: "}[tt.link]
+		if !strings.HasPrefix(got.Get("error_description"), wantCode) {
+			t.Errorf("%s: error_description %q, want %q", tt.link, got.Get("error_description"), wantCode)
 		}
 	}
 	if r := requestToken(t, c, missing.TenantID, DefenderResource); r.status != 200 {
@@ -81,6 +85,24 @@ func TestAdminConsent(t *testing.T) {
 	c.SetConsent(missing.TenantID, false)
 	if r := requestToken(t, c, missing.TenantID, DefenderResource); r.status != 400 {
 		t.Errorf("token after SetConsent(false): %d", r.status)
+	}
+	// Without a service principal: 7000229 until an admin accepts.
+	sp := mustLookup(t, "service-principal-missing")
+	checkAADError(t, requestToken(t, c, sp.TenantID, DefenderResource), "invalid_client", 7000229, "")
+	follow(t, c, consentLink(t, c, sp.TenantID, redirect, "accept-service-principal-missing"))
+	if r := requestToken(t, c, sp.TenantID, GraphResource); r.status != 200 {
+		t.Errorf("token after consent: %d %s", r.status, r.body)
+	}
+}
+
+func TestConsentPageNamesTheGraphApprover(t *testing.T) {
+	t.Parallel()
+	c := NewTestCloud(t, Options{})
+	q := url.Values{"client_id": {SandboxClientID}, "scope": {DefenderResource + "/.default"},
+		"redirect_uri": {"http://127.0.0.1:9/cb"}, "state": {"s"}}
+	r := get(t, c, c.LoginURL+"/organizations/v2.0/adminconsent?"+q.Encode(), "")
+	if !strings.Contains(string(r.body), "Global Administrator or Privileged Role Administrator") {
+		t.Errorf("the consent page does not say who can grant the Graph permission: %s", r.body)
 	}
 }
 

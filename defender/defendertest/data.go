@@ -75,7 +75,16 @@ func newDataset(s Scenario, epoch time.Time) *dataset {
 	for i, h := range health {
 		m := newMachine(rng, s, i, h, epoch)
 		d.machines = append(d.machines, m)
-		d.avInfo = append(d.avInfo, newAVInfo(rng, m, i, epoch))
+		av := newAVInfo(rng, m, i, epoch)
+		d.avInfo = append(d.avInfo, av)
+		if i%25 == 24 {
+			// "an entry for every unique combination of DeviceId, Device
+			// name, AV mode, Up-to-date status, Scan results": a device
+			// whose last quick scan was cancelled has a second row.
+			again := av
+			again.QuickScanResult, again.QuickScanError = "Cancelled", "0x80508023"
+			d.avInfo = append(d.avInfo, again)
+		}
 	}
 	if s.Devices > 0 {
 		d.exposureScore = float64(2000+rng.IntN(5000)) / 100

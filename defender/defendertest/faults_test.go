@@ -56,16 +56,18 @@ func TestConsentRevokedLater(t *testing.T) {
 	t.Parallel()
 	c := NewTestCloud(t, Options{})
 	s := mustLookup(t, "consent-revoked-later")
-	for i, want := range []int{200, 200, 400, 400} {
+	// Revoking by deleting the enterprise application leaves the app
+	// without a service principal in the tenant: AADSTS7000229, HTTP 401.
+	for i, want := range []int{200, 200, 401, 401} {
 		r := requestToken(t, c, s.TenantID, DefenderResource)
 		if r.status != want {
 			t.Fatalf("defender token %d: %d, want %d", i+1, r.status, want)
 		}
-		if want == 400 {
-			checkAADError(t, r, "unauthorized_client", 700016, "")
+		if want == 401 {
+			checkAADError(t, r, "invalid_client", 7000229, "")
 		}
 	}
-	if r := requestToken(t, c, s.TenantID, GraphResource); r.status != 400 {
+	if r := requestToken(t, c, s.TenantID, GraphResource); r.status != 401 {
 		t.Errorf("graph token after revocation: %d", r.status)
 	}
 	c.SetConsent(s.TenantID, true)

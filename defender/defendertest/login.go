@@ -112,17 +112,25 @@ func (c *Cloud) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 	}
 	switch res {
 	case resolvedMulti:
-		writeJSON(w, http.StatusOK, "application/json; charset=utf-8", c.discovery(strings.ToLower(id), "{tenantid}", nil))
+		writeJSON(w, http.StatusOK, "application/json; charset=utf-8", c.discovery(strings.ToLower(id), "{tenantid}", Scenario{}))
 	default:
-		region := s.Region
-		writeJSON(w, http.StatusOK, "application/json; charset=utf-8", c.discovery(s.TenantID, s.TenantID, &region))
+		writeJSON(w, http.StatusOK, "application/json; charset=utf-8", c.discovery(s.TenantID, s.TenantID, s))
 	}
 }
 
-// discovery is the document for path tenant p whose issuer names tid.
-func (c *Cloud) discovery(p, tid string, region *string) map[string]any {
+// discovery is the document for path tenant p whose issuer names tid, with
+// the region and cloud facts of s (none for a multi-tenant path).
+func (c *Cloud) discovery(p, tid string, s Scenario) map[string]any {
 	base := c.LoginURL + "/" + p
-	return map[string]any{
+	var region *string
+	if s.TenantID != "" {
+		region = &s.Region
+	}
+	instance := s.CloudInstance
+	if instance == "" {
+		instance = "microsoftonline.com"
+	}
+	doc := map[string]any{
 		"token_endpoint":                        base + "/oauth2/v2.0/token",
 		"token_endpoint_auth_methods_supported": []string{"client_secret_post", "private_key_jwt", "client_secret_basic"},
 		"jwks_uri":                              base + "/discovery/v2.0/keys",
@@ -142,11 +150,21 @@ func (c *Cloud) discovery(p, tid string, region *string) map[string]any {
 		"claims_supported":                      []string{"sub", "iss", "cloud_instance_name", "cloud_instance_host_name", "cloud_graph_host_name", "msgraph_host", "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username", "name", "tid", "ver", "at_hash", "c_hash", "email"},
 		"kerberos_endpoint":                     base + "/kerberos",
 		"tenant_region_scope":                   region,
-		"cloud_instance_name":                   "microsoftonline.com",
+		"cloud_instance_name":                   instance,
 		"cloud_graph_host_name":                 "graph.windows.net",
 		"msgraph_host":                          "graph.microsoft.com",
 		"rbac_url":                              "https://pas.windows.net",
 	}
+	if s.RegionSubScope != "" {
+		doc["tenant_region_sub_scope"] = s.RegionSubScope
+	}
+	if instance == "microsoftonline.us" {
+		doc["msgraph_host"] = "graph.microsoft.us"
+		if s.RegionSubScope == "DOD" {
+			doc["msgraph_host"] = "dod-graph.microsoft.us"
+		}
+	}
+	return doc
 }
 
 func (c *Cloud) handleKeys(w http.ResponseWriter, r *http.Request) {

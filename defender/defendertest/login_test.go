@@ -11,14 +11,16 @@ import (
 func TestDiscovery(t *testing.T) {
 	t.Parallel()
 	c := NewTestCloud(t, Options{})
-	healthy, eu := mustLookup(t, "healthy"), mustLookup(t, "unlicensed")
+	healthy, eu, gov := mustLookup(t, "healthy"), mustLookup(t, "unlicensed"), mustLookup(t, "us-gov-tenant")
 	tests := []struct {
 		tenant, issuer, tokenTenant, region string
+		instance, subScope                  string
 		status                              int
 		errName                             string
 		code                                int
 	}{
 		{tenant: healthy.TenantID, issuer: healthy.TenantID, tokenTenant: healthy.TenantID, region: "NA", status: 200},
+		{tenant: gov.Domain, issuer: gov.TenantID, tokenTenant: gov.TenantID, region: "USGov", instance: "microsoftonline.us", subScope: "DODCON", status: 200},
 		{tenant: strings.ToUpper(healthy.Domain), issuer: healthy.TenantID, tokenTenant: healthy.TenantID, region: "NA", status: 200},
 		{tenant: eu.Domain, issuer: eu.TenantID, tokenTenant: eu.TenantID, region: "EU", status: 200},
 		{tenant: "organizations", issuer: "{tenantid}", tokenTenant: "organizations", status: 200},
@@ -41,9 +43,15 @@ func TestDiscovery(t *testing.T) {
 			r.json(t, &doc)
 			if doc["issuer"] != c.LoginURL+"/"+tt.issuer+"/v2.0" ||
 				doc["token_endpoint"] != c.LoginURL+"/"+tt.tokenTenant+"/oauth2/v2.0/token" ||
-				doc["authorization_endpoint"] != c.LoginURL+"/"+tt.tokenTenant+"/oauth2/v2.0/authorize" ||
-				doc["cloud_instance_name"] != "microsoftonline.com" {
+				doc["authorization_endpoint"] != c.LoginURL+"/"+tt.tokenTenant+"/oauth2/v2.0/authorize" {
 				t.Errorf("document %s", r.body)
+			}
+			instance := tt.instance
+			if instance == "" {
+				instance = "microsoftonline.com"
+			}
+			if sub, _ := doc["tenant_region_sub_scope"].(string); doc["cloud_instance_name"] != instance || sub != tt.subScope {
+				t.Errorf("cloud_instance_name %v, tenant_region_sub_scope %v; want %s, %q", doc["cloud_instance_name"], doc["tenant_region_sub_scope"], instance, tt.subScope)
 			}
 			if region, _ := doc["tenant_region_scope"].(string); region != tt.region {
 				t.Errorf("tenant_region_scope %v, want %q", doc["tenant_region_scope"], tt.region)

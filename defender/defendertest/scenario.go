@@ -46,8 +46,21 @@ type Scenario struct {
 	Description string // one line for `mdeconnect sandbox --list`
 	// Reproduces lists the problems a validation of this tenant reports.
 	Reproduces []problem.Code
-	// Region is the discovery document's tenant_region_scope ("NA", "EU").
+	// Region is the discovery document's tenant_region_scope ("NA", "EU",
+	// "USGov").
 	Region string
+	// CloudInstance is the discovery document's cloud_instance_name; empty
+	// means "microsoftonline.com", the global cloud's.
+	CloudInstance string
+	// RegionSubScope is tenant_region_sub_scope ("GCC", "DODCON" for GCC
+	// High, "DOD"), empty for tenants outside US Government clouds.
+	RegionSubScope string
+	// TokenError, when set, is an AADSTS code every token request for this
+	// tenant answers with, in Entra ID's documented wording (see
+	// DocumentedErrors); ConsentError is one the consent page's Accept
+	// redirects with. They let a test meet any documented failure.
+	TokenError   int
+	ConsentError int
 	// DefenderRoles and GraphRoles are the roles claims of the tokens minted
 	// for each resource once consent has propagated; empty omits the claim.
 	DefenderRoles []string
@@ -60,6 +73,7 @@ type Scenario struct {
 	token   tokenFault
 	api     apiFault
 	consent consentFault
+	health  healthFault
 }
 
 type tokenFault int
@@ -74,7 +88,9 @@ const (
 	tokenBlockedByCA               // 53003
 	tokenAppDisabled               // 7000112
 	tokenRolesLag                  // first 2 tokens per resource carry no roles
-	tokenConsentRevokes            // consent disappears after 2 Defender tokens
+	tokenConsentRevokes            // the enterprise app is deleted after 2 Defender tokens: 7000229
+	tokenCrossCloud                // 900382: the tenant is in another cloud
+	tokenOpaque                    // tokens are not JWTs (JWE-shaped), accepted by the APIs
 )
 
 type apiFault int
@@ -89,13 +105,24 @@ const (
 	apiGarbled                 // /api/machines: 200 text/html
 	apiReset                   // /api/machines: connection closed mid-body
 	apiHung                    // /api/deviceavinfo: no answer until the client gives up
+	apiBareForbidden           // /api/recommendations: 403 Forbidden naming no permission
+)
+
+type healthFault int
+
+// Service health answers (Graph healthOverviews).
+const (
+	healthOK            healthFault = iota
+	healthXDRClosedMCAS             // Defender XDR serviceRestored, Defender for Cloud Apps serviceDegradation
+	healthXDRIncident               // Defender XDR serviceDegradation
 )
 
 type consentFault int
 
 const (
 	consentOK       consentFault = iota
-	consentAbsent                // not consented until the admin consent page is accepted
+	consentAbsent                // never consented: 700016 until the consent page is accepted
+	consentAbsentSP              // no service principal: 7000229 until the consent page is accepted
 	consentNonAdmin              // accepting redirects with AADSTS90094
 )
 

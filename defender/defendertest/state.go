@@ -5,6 +5,7 @@ import (
 	"maps"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Stats is a snapshot of what the fake cloud was asked.
@@ -17,18 +18,25 @@ type Stats struct {
 	Requests map[string]int
 	// Total counts every request, attributable or not.
 	Total int
+	// APIRequests counts authenticated Defender API requests by tenant ID and path.
+	APIRequests map[string]map[string]int
+	// RateLimited counts, by tenant ID, the Defender API requests answered
+	// 429 for going over their API's documented limit (Options.RateLimits).
+	RateLimited map[string]int
 }
 
 func newStats() Stats {
-	return Stats{TokenRequests: map[string]map[string]int{}, Requests: map[string]int{}}
+	return Stats{TokenRequests: map[string]map[string]int{}, Requests: map[string]int{},
+		APIRequests: map[string]map[string]int{}, RateLimited: map[string]int{}}
 }
 
 // tenantState is a tenant's run-time state; Cloud.mu guards it.
 type tenantState struct {
 	scenario  Scenario
 	consented bool
-	tokens    map[string]int // successful tokens per resource
-	hits      map[string]int // Defender API requests per path
+	tokens    map[string]int         // successful tokens per resource
+	hits      map[string]int         // Defender API requests per path
+	calls     map[string][]time.Time // accepted calls per path in the last hour (Options.RateLimits)
 	dataOnce  sync.Once
 	data      *dataset
 }
@@ -38,9 +46,10 @@ func newTenantStates(list []Scenario) map[string]*tenantState {
 	for _, s := range list {
 		m[strings.ToLower(s.TenantID)] = &tenantState{
 			scenario:  s,
-			consented: s.consent != consentAbsent,
+			consented: s.consent != consentAbsent && s.consent != consentAbsentSP,
 			tokens:    map[string]int{},
 			hits:      map[string]int{},
+			calls:     map[string][]time.Time{},
 		}
 	}
 	return m
@@ -54,9 +63,13 @@ func (c *Cloud) Stats() Stats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s := Stats{TokenRequests: make(map[string]map[string]int, len(c.stats.TokenRequests)),
-		Requests: maps.Clone(c.stats.Requests), Total: c.stats.Total}
+		Requests: maps.Clone(c.stats.Requests), Total: c.stats.Total,
+		APIRequests: make(map[string]map[string]int, len(c.stats.APIRequests)), RateLimited: maps.Clone(c.stats.RateLimited)}
 	for tid, m := range c.stats.TokenRequests {
 		s.TokenRequests[tid] = maps.Clone(m)
+	}
+	for tid, m := range c.stats.APIRequests {
+		s.APIRequests[tid] = maps.Clone(m)
 	}
 	return s
 }

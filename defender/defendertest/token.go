@@ -63,7 +63,18 @@ func (c *Cloud) tokenFailure(r *http.Request, s Scenario, resource string, scope
 		return *scopeErr, true
 	case clientID == "":
 		return errMissingParam("client_id"), true
-	case clientID != c.opts.ClientID || !c.consented(s.TenantID):
+	case s.token == tokenCrossCloud:
+		return errCrossCloud(900382), true
+	case s.TokenError != 0:
+		return documented(s.TokenError, clientID, s), true
+	case clientID != c.opts.ClientID:
+		// An app this cloud does not know at all, such as a global app's ID
+		// in Azure Government.
+		return errAppNotInTenant(clientID, s.Domain), true
+	case !c.consented(s.TenantID):
+		if s.consent == consentAbsentSP || s.token == tokenConsentRevokes {
+			return errSPMissing(clientID, s.TenantID), true
+		}
 		return errAppNotInTenant(clientID, s.Domain), true
 	case s.token == tokenAppDisabled:
 		return errAppDisabled(clientID), true
@@ -135,13 +146,19 @@ func (c *Cloud) writeToken(w http.ResponseWriter, r *http.Request, s Scenario, r
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	tok, err := sig.sign(claims{
+	cl := claims{
 		Aud: audience(r.PostForm.Get("scope"), resource), Iss: "https://sts.windows.net/" + s.TenantID + "/",
 		Iat: now.Unix(), Nbf: now.Unix(), Exp: now.Add(life).Unix(), Aio: newGUID(),
 		AppID: c.opts.ClientID, AppIDAcr: "1", Idp: "https://sts.windows.net/" + s.TenantID + "/",
 		IDTyp: "app", OID: servicePrincipalID(s.TenantID, c.opts.ClientID), Roles: roles,
 		Sub: servicePrincipalID(s.TenantID, c.opts.ClientID), TID: s.TenantID, UTI: newGUID()[:22], Ver: "1.0",
-	})
+	}
+	var tok string
+	if s.token == tokenOpaque {
+		tok, err = c.opaque(cl)
+	} else {
+		tok, err = sig.sign(cl)
+	}
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return

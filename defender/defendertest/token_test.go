@@ -98,6 +98,8 @@ func TestMSALTokenFailures(t *testing.T) {
 	}{
 		{"tenant-not-found", SandboxClientSecret, DefenderResource, 400, "invalid_tenant", 90002},
 		{"consent-missing", SandboxClientSecret, DefenderResource, 400, "unauthorized_client", 700016},
+		{"service-principal-missing", SandboxClientSecret, DefenderResource, 401, "invalid_client", 7000229},
+		{"us-gov-tenant", SandboxClientSecret, DefenderResource, 400, "invalid_request", 900382},
 		{"invalid-secret", SandboxClientSecret, DefenderResource, 401, "invalid_client", 7000215},
 		{"healthy", "wrong-secret", DefenderResource, 401, "invalid_client", 7000215},
 		{"secret-expired", SandboxClientSecret, DefenderResource, 401, "invalid_client", 7000222},

@@ -26,7 +26,20 @@ const (
 	NetworkError             Code = "network_error"
 	ServiceError             Code = "service_error"
 	ExcessPermissions        Code = "excess_permissions"
+	// WrongCloud is a tenant that lives in another Microsoft cloud (global,
+	// US Government) than the one mdeconnect was pointed at.
+	WrongCloud Code = "wrong_cloud"
 )
+
+// ApproverRoles says who can grant the whole consent. Paratira's app holds a
+// Microsoft Graph application permission; Microsoft's "Grant tenant-wide
+// admin consent to an application" (Prerequisites) says Cloud Application
+// Administrator and Application Administrator can grant any API permission
+// except Microsoft Graph app roles, which need Privileged Role Administrator
+// or Global Administrator. Front ends reuse this sentence where they explain
+// consent.
+const ApproverRoles = "The Microsoft Graph permission (ServiceHealth.Read.All) needs a Global Administrator or Privileged Role Administrator: " +
+	"a Cloud Application Administrator or Application Administrator can grant the Defender for Endpoint permissions but not Microsoft Graph app roles."
 
 // Info is what a user is told about a problem.
 type Info struct {
@@ -39,31 +52,41 @@ var catalogue = []Info{
 	{TenantNotFound, "Tenant not found",
 		"Verify you're logged into the correct Microsoft account for your tenant, and that the tenant ID or domain is typed correctly and belongs to the chosen cloud (--cloud)."},
 	{ConsentMissing, "Cannot access Microsoft Defender for Endpoint data",
-		"The enterprise application consent may have expired or been revoked, or was never given in this tenant. Try reconnecting: grant admin consent again (mdeconnect consent-url --tenant TENANT)."},
+		"The enterprise application consent may have expired or been revoked, or was never given in this tenant. Try reconnecting: grant admin consent again (mdeconnect consent-url --tenant TENANT). " + ApproverRoles},
 	{ConsentRejected, "Consent rejected",
 		"Review the permissions again and ensure you understand what access is being granted (all of it is read-only), then approve the consent request."},
 	{InsufficientPermissions, "Insufficient permissions",
-		"Ensure you're using a Global Administrator, Cloud Application Administrator or Application Administrator account for the consent process, and grant consent again. Roles can take a few minutes to appear after a fresh consent: re-test shortly."},
+		"Ensure you're using a Global Administrator, Cloud Application Administrator or Application Administrator account for the consent process, and grant consent again. " +
+			ApproverRoles + " Roles can take a few minutes to appear after a fresh consent: re-test shortly."},
 	{InvalidClientSecret, "Invalid client secret",
 		"Check the client secret given to you by a Paratira admin. A common mistake is pasting the secret's ID instead of its value."},
 	{ClientSecretExpired, "Client secret expired",
 		"The client secret has expired. Ask a Paratira admin for a new secret, then rotate it (mdeconnect edit NAME --client-secret-stdin)."},
 	{DefenderNotProvisioned, "Microsoft Defender for Endpoint not provisioned",
 		"Microsoft Defender for Endpoint is not licensed or set up in this tenant. Complete its onboarding in the Microsoft Defender portal, then test again."},
+	// Microsoft, "Conditional Access for workload identities": third-party
+	// SaaS and multi-tenant apps are out of its scope, so there is no
+	// workload-identity policy to exclude Paratira's app from.
 	{ConditionalAccessBlocked, "Blocked by Conditional Access",
-		"A Conditional Access policy for workload identities blocks Paratira's application. Ask your identity administrator to exclude it or allow its sign-in location."},
+		"Entra ID refused to issue the token because a Conditional Access policy applied to this sign-in (AADSTS53003: the access policy does not allow token issuance). " +
+			"Conditional Access for workload identities does not apply to multi-tenant apps such as Paratira's, so there is no such policy to exclude it from. " +
+			"Ask your identity administrator to find this sign-in in Entra ID's sign-in logs (service principal sign-ins, by its correlation ID) to see which policy applied, " +
+			"and send a report (mdeconnect report) to Paratira support."},
 	{AppDisabled, "Application disabled",
 		"Paratira's enterprise application is disabled in this tenant. Enable it under Entra ID > Enterprise applications > Properties (Enabled for users to sign in)."},
 	{LimitedData, "Limited data available",
 		"Some advanced Defender for Endpoint features may require additional Microsoft licenses on your tenant; devices appear once they are onboarded."},
 	{Throttled, "Throttled by Microsoft",
-		"Microsoft limited the request rate for this tenant. Wait a minute and test again, or lower --parallel."},
+		"Microsoft limits how often each Defender API may be called (for example 30 calls a minute to device antivirus data). Wait a minute and test again, or test fewer tenants at once (--parallel)."},
 	{NetworkError, "Network error",
 		"Microsoft could not be reached. Check your network, proxy (HTTPS_PROXY) and, behind TLS inspection, the certificate bundle (SSL_CERT_FILE)."},
 	{ServiceError, "Microsoft service error",
 		"Microsoft answered with an error or an unexpected reply. Test again in a few minutes; if it persists, send a report (mdeconnect report) to Paratira support."},
 	{ExcessPermissions, "More than read-only access granted",
 		"Paratira needs read-only access only. Remove the extra application permissions from the enterprise application (Entra ID > Enterprise applications > Permissions) to follow least privilege."},
+	{WrongCloud, "Tenant is in another Microsoft cloud",
+		"Test again in the Microsoft cloud the tenant belongs to (--cloud global, gcc, gcc-high or dod; the message names the one Entra ID reports for it). " +
+			"Some GCC tenants run Defender for Endpoint in the commercial cloud: for those, global is right."},
 }
 
 // Lookup returns what users are told about code. Unknown codes get the code
