@@ -21,6 +21,7 @@ type consentState struct {
 	result    *defender.ConsentResult
 	err       error
 	pasting   bool
+	grants    int
 	paste     textinput.Model
 }
 
@@ -111,6 +112,9 @@ func (m *Model) takeConsent(raw string) {
 		return
 	}
 	c.result = &res
+	if res.Granted {
+		c.grants++ // a consent granted again is a change a test must see
+	}
 	m.notice = ""
 	if res.Granted && res.TenantID != "" {
 		m.draft.ConsentTenant = res.TenantID

@@ -97,7 +97,10 @@ func (m *Model) applyFix(f fix) tea.Cmd {
 }
 
 // fixDone is the end of a fix: back to the test, which runs afresh.
-func (m *Model) fixDone() tea.Cmd { return m.setStep(StepTest) }
+func (m *Model) fixDone() tea.Cmd {
+	m.test.ran = false // whatever was fixed, the test runs again
+	return m.setStep(StepTest)
+}
 
 // remedy is what to do about a failed or warned check, in the wizard's
 // words: its actions and keys, real values instead of placeholders, and a
@@ -105,7 +108,7 @@ func (m *Model) fixDone() tea.Cmd { return m.setStep(StepTest) }
 func (m *Model) remedy(c defender.CheckResult, tenant string) string {
 	switch c.Problem {
 	case problem.InvalidClientSecret:
-		return "Check the client secret given to you by a Paratira admin (a common mistake is pasting the secret's ID instead of its value): press the number of \"re-enter the client secret\" below."
+		return "Check the client secret given to you by a Paratira admin (a common mistake is pasting the secret's ID instead of its value): choose \"re-enter the client secret\" below."
 	case problem.ClientSecretExpired:
 		return "The client secret has expired: ask a Paratira admin for a new one, then choose \"re-enter the client secret\" below."
 	case problem.TenantNotFound:

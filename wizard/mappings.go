@@ -164,6 +164,9 @@ func (m *Model) undoRemove() {
 }
 
 func (m *Model) detailsKeys() []string {
+	if f := m.fixing; f != nil && f.kind == fixSecret && m.details.focus == fSecret {
+		return []string{"enter test again", "tab next", "esc back"}
+	}
 	switch m.details.focus {
 	case fCustomer:
 		return []string{"enter add mapping", "tab next", "ctrl+t test", "esc back"}

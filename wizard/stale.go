@@ -27,7 +27,7 @@ func (m *Model) testedOf() tested {
 	if c := m.consent.result; c != nil {
 		t.Consent = strings.ToLower(c.TenantID)
 		if c.Granted {
-			t.Consent = "granted:" + t.Consent
+			t.Consent = "granted " + itoa(m.consent.grants) + ":" + t.Consent
 		}
 	}
 	return t

@@ -19,8 +19,10 @@ type tenantState struct {
 	// seq numbers lookups so a late answer to an old one is ignored.
 	seq      int
 	checking bool
-	stop     context.CancelFunc
-	err      error
+	// checked is the value parseErr is about.
+	checked string
+	stop    context.CancelFunc
+	err     error
 }
 
 type resolvedMsg struct {
@@ -42,7 +44,7 @@ func (m *Model) enterTenant() tea.Cmd {
 	if !t.ready {
 		t.input = textinput.New()
 		t.input.Prompt = "Tenant ID or domain: "
-		t.input.Placeholder = "72f988bf-86f1-41af-91ab-2d7cd011db47 or contoso.com"
+		t.input.Placeholder = "e.g. 72f988bf-86f1-41af-91ab-2d7cd011db47 or contoso.com"
 		t.input.SetWidth(max(m.width-6, 10))
 		t.ready = true
 	}
@@ -59,11 +61,16 @@ func (m *Model) enterTenant() tea.Cmd {
 	return t.input.Focus()
 }
 
+// checkTenantInput checks the value as typed; a message that did not change
+// it (a cursor blink) keeps the error enter showed.
 func (m *Model) checkTenantInput() {
 	t := &m.tenant
-	_, t.parseErr = defender.ParseTenant(t.input.Value())
-	if strings.TrimSpace(t.input.Value()) == "" {
-		t.parseErr = nil
+	if v := t.input.Value(); v != t.checked {
+		t.checked = v
+		_, t.parseErr = defender.ParseTenant(v)
+		if strings.TrimSpace(v) == "" {
+			t.parseErr = nil
+		}
 	}
 }
 
@@ -144,6 +151,7 @@ func (m *Model) onResolved(msg resolvedMsg) tea.Cmd {
 	}
 	prev := m.draft.Tenant
 	m.draft.Tenant = msg.info
+	m.learn(msg.info)
 	m.retarget(prev, msg.info)
 	if m.fixing != nil && len(m.draft.Mappings) > 0 {
 		return m.fixDone()
@@ -211,7 +219,7 @@ func (m *Model) viewTenant(int) string {
 // problemLine renders an engine error with its problem's title and remedy.
 func (m *Model) problemLine(err error) string {
 	if p, ok := errorProblem(err); ok {
-		return m.st.fail.Render("✗ ") + problemText(p, err.Error()) + "\n" + hang(p.Remedy(), 2, m.width)
+		return m.st.fail.Render("✗ ") + problemText(p, err.Error()) + "\n" + hang(m.cliWords(p.Remedy(), m.tenant.input.Value()), 2, m.width)
 	}
 	return m.st.fail.Render("✗ ") + err.Error()
 }

@@ -339,6 +339,22 @@ var goldenSteps = []struct {
 	{"6-test-running", func(m *Model) { toTest(m) }},
 	{"6-test-failed", func(m *Model) { toTest(m); finish(m, false) }},
 	{"6-test-passed", func(m *Model) { toTest(m); finish(m, true) }},
+	{"6-test-failed-report", func(m *Model) {
+		toTest(m)
+		finish(m, false)
+		m.Update(reportMsg{run: m.test.run, path: "/home/ada/.cache/mdeconnect/reports/r.json"})
+	}},
+	{"5-details-stale", func(m *Model) {
+		toTest(m)
+		finish(m, false)
+		send(m, "1")
+		m.details.secret.SetValue("another-secret-value")
+		m.syncDraft()
+	}},
+	{"5-details-edit", func(m *Model) {
+		m.Update(editLoadedMsg{c: store.Connector{Name: "Northwind", Mode: store.OneToMany, ClientID: defender.ParatiraClientID,
+			Mappings: []store.Mapping{{TenantID: tenantA, CustomerName: "Contoso"}, {TenantID: tenantB, CustomerName: "Fabrikam", Domain: "fabrikam.com"}}}, secret: secret})
+	}},
 	{"6-test-waiting", func(m *Model) {
 		toTest(m)
 		m.Update(runDoneMsg{run: m.test.run, res: defender.Result{Tenants: []defender.TenantResult{rolesLag(tenantA)}}})
