@@ -217,12 +217,16 @@ func fetchReply(ctx context.Context, g getter, u string, token bearer, limit int
 	}
 	var te *tokenError
 	var e *Error
+	var held *heldBack
 	switch {
 	case errors.As(err, &te):
 		return r, te.err
 	case errors.As(err, &e):
 		// A refused redirect, a reply past its limit: already explained.
 		return r, e
+	case errors.As(err, &held):
+		// Not sent: the tenant's calls to this API would go over its limit.
+		return r, held.asError(u)
 	case err != nil:
 		return r, networkError(err, hostOf(u))
 	case r.Status < 200 || r.Status > 299:

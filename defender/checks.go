@@ -257,6 +257,12 @@ func checkServiceHealth(ctx context.Context, r *tenantRun) outcome {
 	if err != nil {
 		return failed(err)
 	}
+	return defenderHealth(l.Items)
+}
+
+// defenderHealth judges Defender XDR's entry in a healthOverviews list.
+func defenderHealth(items []healthOverview) outcome {
+	l := listing[healthOverview]{Items: items}
 	i := slices.IndexFunc(l.Items, func(h healthOverview) bool { return strings.EqualFold(h.ID, defenderServiceID) })
 	if i < 0 {
 		i = slices.IndexFunc(l.Items, func(h healthOverview) bool { return strings.EqualFold(h.Service, defenderServiceName) })

@@ -104,7 +104,7 @@ func cloudMismatch(c Cloud, i TenantInfo) (err *Error, definite bool) {
 	}
 	e := &Error{Problem: problem.WrongCloud, SuggestedCloud: tc.preset}
 	if tc.instance != chosen {
-		e.Msg = fmt.Sprintf("tenant %s is in %s, not in the %s cloud mdeconnect is set to (%s): %s", i.TenantID, tc.label, c.Name, facts, tc.advice())
+		e.Msg = fmt.Sprintf("tenant %s is in %s, but mdeconnect is set to the %s cloud (%s): %s", i.TenantID, tc.label, c.Name, facts, tc.advice())
 		return e, true
 	}
 	e.Msg = fmt.Sprintf("tenant %s looks like a tenant of %s, but mdeconnect is set to the %s cloud (%s): %s", i.TenantID, tc.label, c.Name, facts, tc.advice())
@@ -127,7 +127,7 @@ func wrongCloudToken(e *Error, c Cloud, info *TenantInfo, tenant string) *Error 
 		return &out
 	}
 	if tc, ok := cloudOf(*info); ok {
-		out.Msg = fmt.Sprintf("Entra ID refused the token across clouds (%s): tenant %s is in %s, not in the %s cloud mdeconnect is set to: %s",
+		out.Msg = fmt.Sprintf("Entra ID refused the token across clouds (%s): tenant %s is in %s, but mdeconnect is set to the %s cloud: %s",
 			aadstsLabel(e.Diag.AADSTS), tenant, tc.label, c.Name, tc.advice())
 		out.SuggestedCloud = tc.preset
 	}

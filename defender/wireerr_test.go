@@ -50,38 +50,6 @@ func TestEntraErrorClassify(t *testing.T) {
 	}
 }
 
-func TestAPIErrorClassify(t *testing.T) {
-	tests := []struct {
-		name   string
-		status int
-		body   string
-		want   problem.Code
-		perms  int
-	}{
-		{"missing permission", 403, `{"error":{"code":"Forbidden","message":"The application does not have any of the required application permissions (Machine.ReadWrite.All, Machine.Read.All) to access the resource.","target":"abc"}}`, problem.InsufficientPermissions, 2},
-		{"disabled feature", 403, `{"error":{"code":"DisabledFeature","message":"Tenant feature is not enabled","target":"abc"}}`, problem.LimitedData, 0},
-		{"graph denied", 403, `{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation.","innerError":{"request-id":"r1","date":"2026-11-27T07:00:00"}}}`, problem.InsufficientPermissions, 0},
-		{"unauthorized", 401, `{"error":{"code":"Unauthorized","message":"Invalid Authorization payload.","target":"abc"}}`, problem.ConsentMissing, 0},
-		{"throttled", 429, `{"error":{"code":"TooManyRequests","message":"Rate limit","target":"abc"}}`, problem.Throttled, 0},
-		{"not found", 404, `{"error":{"code":"ResourceNotFound","message":"No machines","target":"abc"}}`, problem.LimitedData, 0},
-		{"server", 500, `{"error":{"code":"InternalServerError","message":"x","target":"abc"}}`, problem.ServiceError, 0},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e, ok := ParseAPIError([]byte(tt.body))
-			if !ok {
-				t.Fatal("not parsed")
-			}
-			if got := e.Classify(tt.status); got != tt.want {
-				t.Errorf("Classify = %s, want %s", got, tt.want)
-			}
-			if got := len(e.Permissions()); got != tt.perms {
-				t.Errorf("Permissions = %v, want %d", e.Permissions(), tt.perms)
-			}
-		})
-	}
-}
-
 func FuzzEntraError(f *testing.F) {
 	f.Add([]byte(`{"error":"invalid_tenant","error_description":"AADSTS90002: x","error_codes":[90002]}`))
 	f.Add([]byte(`{"error":"x","error_codes":"nope"}`))
