@@ -3,7 +3,6 @@ package defender
 import (
 	"context"
 	"errors"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +12,9 @@ import (
 )
 
 func TestDefenderHealth(t *testing.T) {
-	op := func(svc, status, id string) healthOverview { return healthOverview{Service: svc, Status: status, ID: id} }
+	op := func(svc, status, id string) healthOverview {
+		return healthOverview{Service: svc, Status: status, ID: id}
+	}
 	others := []healthOverview{
 		op("Microsoft Defender for Cloud Apps", "serviceDegradation", "cloudappsecurity"),
 		op("Microsoft Defender for Identity", "serviceInterruption", "AzureATP"),
@@ -285,5 +286,4 @@ func TestWaitForConsentSharesLimits(t *testing.T) {
 			t.Errorf("try %d books against its own limits", i+2)
 		}
 	}
-	_ = http.StatusOK
 }
