@@ -29,11 +29,35 @@ type Exchange struct {
 	Error     string `json:"error,omitempty"`
 }
 
-// maxTracedBody bounds what a trace keeps of one body, maxTraceTotal of all.
+// maxTracedBody bounds what a trace keeps of one body, maxTraceTotal of all
+// the bodies of a run (see TraceBudget).
 const (
 	maxTracedBody = 2 << 20
 	maxTraceTotal = 256 << 20
 )
+
+// TraceBudget is what the Tracers of one run may keep of bodies in all, so a
+// 200-tenant report or debug log stays a sane size. Share one among every
+// Tracer of a run: a Tracer made per request with its own budget would never
+// spend it. The zero value allows maxTraceTotal (256 MB).
+type TraceBudget struct {
+	// Max is the bytes of bodies to keep; 0 means 256 MB.
+	Max  int64
+	kept atomic.Int64
+}
+
+// take asks for n bytes and reports whether they may be kept.
+func (b *TraceBudget) take(n int) bool {
+	limit := b.Max
+	if limit <= 0 {
+		limit = maxTraceTotal
+	}
+	if b.kept.Add(int64(n)) > limit {
+		b.kept.Add(-int64(n))
+		return false
+	}
+	return true
+}
 
 // Redactor removes secrets from anything that is written down.
 type Redactor struct {
@@ -92,12 +116,22 @@ func (r *Redactor) headers(h http.Header) map[string]string {
 
 // Tracer is an http.RoundTripper that records every exchange, redacted, and
 // hands it to OnExchange. Debug logs and support reports are built on it.
+// It holds at most maxTracedBody of a reply: the rest streams to the caller.
 type Tracer struct {
 	Base       http.RoundTripper
 	Redactor   *Redactor
 	OnExchange func(Exchange)
 	Now        func() time.Time
-	kept       atomic.Int64
+	// Budget bounds the bodies kept over a run; nil: this Tracer's own.
+	Budget *TraceBudget
+	own    TraceBudget
+}
+
+func (t *Tracer) budget() *TraceBudget {
+	if t.Budget != nil {
+		return t.Budget
+	}
+	return &t.own
 }
 
 // RoundTrip implements http.RoundTripper.
@@ -111,7 +145,10 @@ func (t *Tracer) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Body != nil && req.GetBody != nil {
 		if b, err := req.GetBody(); err == nil {
 			raw, _ := io.ReadAll(io.LimitReader(b, maxTracedBody))
-			ex.RequestBody = t.Redactor.String(string(raw))
+			b.Close()
+			if t.budget().take(len(raw)) {
+				ex.RequestBody = t.Redactor.String(string(raw))
+			}
 		}
 	}
 	base := t.Base
@@ -125,28 +162,34 @@ func (t *Tracer) RoundTrip(req *http.Request) (*http.Response, error) {
 		t.emit(ex)
 		return resp, err
 	}
-	// The engine reads at most maxBody of a reply; the trace passes that on.
-	body, rerr := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
-	resp.Body.Close()
-	resp.Body = io.NopCloser(bytes.NewReader(body))
+	// The trace keeps the first maxTracedBody bytes; the caller reads them
+	// again, then the rest straight from the connection, so a huge reply is
+	// never held here (the engine bounds what it reads).
+	kept, rerr := io.ReadAll(io.LimitReader(resp.Body, maxTracedBody+1))
+	resp.Body = readCloser{io.MultiReader(bytes.NewReader(kept), resp.Body), resp.Body}
 	if rerr != nil {
-		resp.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), errReader{rerr}))
+		resp.Body = readCloser{io.MultiReader(bytes.NewReader(kept), errReader{rerr}), resp.Body}
 		ex.Error = t.Redactor.String(rerr.Error())
 	}
 	ex.Status = resp.StatusCode
 	ex.ResponseHeaders = t.Redactor.headers(resp.Header)
-	kept := body
 	if len(kept) > maxTracedBody {
 		kept, ex.Truncated = kept[:maxTracedBody], true
 	}
-	// A long run keeps at most maxTraceTotal of bodies in all; later ones
-	// are noted, not kept, so a 200-tenant report stays a sane size.
-	if t.kept.Add(int64(len(kept))) > maxTraceTotal {
+	// Past the run's budget, bodies are noted, not kept.
+	if !t.budget().take(len(kept)) {
 		kept, ex.Truncated = nil, true
 	}
 	ex.ResponseBody = t.Redactor.String(string(kept))
 	t.emit(ex)
 	return resp, nil
+}
+
+// readCloser reads from one reader and closes another: the trace's copy of a
+// body's start, then the body itself.
+type readCloser struct {
+	io.Reader
+	io.Closer
 }
 
 func (t *Tracer) emit(ex Exchange) {

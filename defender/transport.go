@@ -43,9 +43,6 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	return p
 }
 
-// maxBody bounds what one reply may hold; a page of 10,000 devices fits easily.
-const maxBody = 64 << 20
-
 // reply is a completed HTTP exchange.
 type reply struct {
 	URL    string
@@ -54,28 +51,37 @@ type reply struct {
 	Body   []byte
 }
 
-// getter sends GET requests with retries on 429, 5xx and network faults.
+// getter sends GET requests with retries on 429, 5xx and network faults,
+// through a guarded client (see guarded).
 type getter struct {
 	client *http.Client
 	retry  RetryPolicy
 }
 
-// get fetches url with a fixed bearer token (if any); see getWith.
+// get fetches url with a fixed bearer token (if any); see getWith. Without a
+// token it is a discovery request, whose reply is small.
 func (g getter) get(ctx context.Context, url, token string) (reply, error) {
-	var b bearer
-	if token != "" {
-		b = func(context.Context) (string, error) { return token, nil }
+	if token == "" {
+		return g.getLimited(ctx, url, nil, maxSmallReply)
 	}
-	return g.getWith(ctx, url, b)
+	return g.getWith(ctx, url, func(context.Context) (string, error) { return token, nil })
 }
 
-// getWith fetches url, asking token (nil for none) for the bearer before every
-// try: a Retry-After wait can outlast the token it would resend. A non-2xx
-// reply that is not worth retrying comes back as a reply, not an error; err is
-// a network fault or cancellation after the retries, or a *tokenError.
+// getWith fetches an API url, asking token (nil for none) for the bearer
+// before every try: a Retry-After wait can outlast the token it would resend.
+// A non-2xx reply that is not worth retrying comes back as a reply, not an
+// error; err is a network fault or cancellation after the retries, a
+// *tokenError, or an *Error (a refused redirect, a reply past its limit).
 func (g getter) getWith(ctx context.Context, url string, token bearer) (reply, error) {
+	return g.getLimited(ctx, url, token, maxBody)
+}
+
+// getLimited is getWith with the reply bounded to limit bytes.
+func (g getter) getLimited(ctx context.Context, url string, token bearer, limit int64) (reply, error) {
 	p := g.retry.withDefaults()
-	start := time.Now()
+	// spent is what the budget has paid: tries and waits, not the time a
+	// token took, which is a request of its own with its own budget.
+	var spent time.Duration
 	delay := p.BaseDelay
 	for attempt := 1; ; attempt++ {
 		var tok string
@@ -85,18 +91,29 @@ func (g getter) getWith(ctx context.Context, url string, token bearer) (reply, e
 				return reply{URL: url}, &tokenError{err}
 			}
 		}
-		r, err := g.once(ctx, url, tok, p.PerRequest)
+		// The first try may take PerRequest (--timeout); a retry only what
+		// is left of the budget.
+		timeout := p.PerRequest
+		if attempt > 1 {
+			timeout = min(timeout, p.Budget-spent)
+		}
+		start := time.Now()
+		r, err := g.once(ctx, url, tok, timeout, limit)
+		last := time.Since(start)
+		spent += last
 		wait, retry := retryAfter(r, err, delay)
 		if !retry || attempt >= p.Attempts || ctx.Err() != nil {
 			return r, err
 		}
-		// The budget covers the whole request, tries and waits alike.
-		if time.Since(start)+wait > p.Budget {
+		// The budget covers the whole request: another try as slow as this
+		// one, after the wait, must fit in what is left.
+		if spent+wait+last > p.Budget {
 			return r, err
 		}
 		if serr := sleep(ctx, wait); serr != nil {
 			return r, serr
 		}
+		spent += wait
 		delay *= 2
 	}
 }
@@ -108,8 +125,8 @@ type tokenError struct{ err error }
 func (e *tokenError) Error() string { return e.err.Error() }
 func (e *tokenError) Unwrap() error { return e.err }
 
-func (g getter) once(ctx context.Context, url, token string, timeout time.Duration) (reply, error) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+func (g getter) once(ctx context.Context, url, token string, timeout time.Duration, limit int64) (reply, error) {
+	ctx, cancel := context.WithTimeout(withReplyLimit(ctx, limit), timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
@@ -120,17 +137,45 @@ func (g getter) once(ctx context.Context, url, token string, timeout time.Durati
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := g.client.Do(req)
+	resp, err := guarded(g.client).Do(req)
 	if err != nil {
 		return reply{URL: url}, err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	body, err := readBody(resp)
 	r := reply{URL: url, Status: resp.StatusCode, Header: resp.Header, Body: body}
-	if err != nil {
-		return r, fmt.Errorf("%w (%s): %w", errCutReply, req.URL.Host, err)
+	var e *Error
+	switch {
+	case err == nil:
+		return r, nil
+	case errors.As(err, &e):
+		return r, e
+	case ctx.Err() != nil:
+		// The try's time ran out mid-reply: the server was too slow, the
+		// connection was not cut (or the user cancelled).
+		return r, fmt.Errorf("reading the reply from %s: %w", req.URL.Host, ctx.Err())
 	}
-	return r, nil
+	return r, fmt.Errorf("%w (%s): %w", errCutReply, req.URL.Host, err)
+}
+
+// readBody reads a reply into a buffer sized by its Content-Length, when it
+// has one (the guard has checked it against the limit), so a large page is
+// not copied over and over as it grows.
+func readBody(resp *http.Response) ([]byte, error) {
+	buf := make([]byte, 0, max(512, resp.ContentLength+1))
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := resp.Body.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 // errCutReply marks a reply whose body stopped before its end: the connection
@@ -140,8 +185,10 @@ var errCutReply = errors.New("the connection was cut while reading the reply")
 // retryAfter decides whether a result is worth another try, and after how long.
 func retryAfter(r reply, err error, backoff time.Duration) (time.Duration, bool) {
 	if err != nil {
-		// A try that timed out met a hung server: trying again only doubles the wait.
-		return backoff, !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+		// A try that timed out met a hung server: trying again only doubles
+		// the wait. A refusal (*Error) would be refused again.
+		var e *Error
+		return backoff, !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) && !errors.As(err, &e)
 	}
 	switch r.Status {
 	case http.StatusTooManyRequests, http.StatusServiceUnavailable:

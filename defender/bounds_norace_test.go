@@ -1,0 +1,5 @@
+//go:build !race
+
+package defender
+
+const raceEnabled = false
