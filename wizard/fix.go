@@ -108,7 +108,7 @@ func (m *Model) fixDone() tea.Cmd {
 func (m *Model) remedy(c defender.CheckResult, tenant string) string {
 	switch c.Problem {
 	case problem.InvalidClientSecret:
-		return "Check the client secret given to you by a Paratira admin (a common mistake is pasting the secret's ID instead of its value): choose \"re-enter the client secret\" below."
+		return "Check the client secret given to you by a Paratira admin. A common mistake is pasting the secret's ID instead of its value: choose \"re-enter the client secret\" below."
 	case problem.ClientSecretExpired:
 		return "The client secret has expired: ask a Paratira admin for a new one, then choose \"re-enter the client secret\" below."
 	case problem.TenantNotFound:
