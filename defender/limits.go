@@ -91,6 +91,14 @@ func (g guard) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
+// CloseIdleConnections passes on to the base transport, so closing a
+// guarded client's idle connections closes the shared pool's.
+func (g guard) CloseIdleConnections() {
+	if c, ok := g.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
 // plainCredentials refuses a request that would carry a credential over
 // plain http: an Authorization header, or a body (the engine's only bodies
 // are token requests, which hold the client secret).

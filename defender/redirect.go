@@ -17,9 +17,13 @@ const maxRedirects = 10
 // port) the request was first sent to. Every request the engine sends
 // carries a credential: a token request the client secret in its body (a
 // 307 or 308 sends the body again), an API request its bearer token (which
-// net/http keeps on a redirect to another port, and to http). Microsoft's
-// token endpoint and APIs answer in place; a redirect elsewhere is a proxy,
-// a portal or an attack.
+// net/http keeps on a redirect to another port, and to http). Microsoft
+// documents fixed endpoints, no redirect: "The service base URI is:
+// https://api.security.microsoft.com", regional servers being ones "you can
+// use", not ones it sends you to ("Supported Microsoft Defender for Endpoint
+// APIs"); the token endpoint is the one discovery names. A redirect elsewhere
+// is a proxy, a portal or an attack. Nothing that worked breaks: net/http
+// already dropped the bearer on a redirect to another host.
 func checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= maxRedirects {
 		return errors.New("stopped after 10 redirects")
