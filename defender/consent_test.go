@@ -72,10 +72,15 @@ func FuzzParseConsentRedirect(f *testing.F) {
 	f.Add("http://localhost:53682/consent?admin_consent=True&tenant=72f988bf-86f1-41af-91ab-2d7cd011db47&state=abc", "abc")
 	f.Add("?error=access_denied&error_description=AADSTS65004", "")
 	f.Add("%zz", "x")
+	f.Add("?error=permission_denied&admin_consent=True", "")
+	f.Add("?error=access_denied&error_description=AADSTS1003031%3A+Misconfigured", "")
 	f.Fuzz(func(t *testing.T, raw, state string) {
 		res, err := ParseConsentRedirect(raw, state)
 		if err != nil {
 			return
+		}
+		if res.Error != "" && (res.Problem == problem.None || res.Message == "") {
+			t.Fatalf("an error redirect without a problem or message: %+v", res)
 		}
 		if res.TenantID != "" && !IsGUID(res.TenantID) {
 			t.Fatalf("tenant hint %q is not a GUID", res.TenantID)

@@ -287,3 +287,27 @@ func TestWaitForConsentSharesLimits(t *testing.T) {
 		}
 	}
 }
+
+// A missing service principal (AADSTS7000229) is consent still to come:
+// WaitForConsent waits for it like for AADSTS700016.
+func TestWaitForConsentWaitsOnAMissingServicePrincipal(t *testing.T) {
+	c, err := defendertest.Start(defendertest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	cloud, _ := LookupCloud("global")
+	cloud, _ = cloud.Overrides(c.LoginURL, c.APIURL, c.GraphURL)
+	newEngine := func() (*Engine, error) {
+		return New(Config{Cloud: cloud, ClientID: defendertest.SandboxClientID, ClientSecret: defendertest.SandboxClientSecret, HTTPClient: c.Client()})
+	}
+	sc, _ := defendertest.Lookup("service-principal-missing")
+	var waits []Waiting
+	res, err := WaitForConsent(context.Background(), newEngine, []Target{{TenantID: sc.TenantID}}, 10*time.Second, 10*time.Millisecond, func(w Waiting) {
+		waits = append(waits, w)
+		c.SetConsent(sc.TenantID, true) // the admin accepts meanwhile
+	})
+	if err != nil || !res.OK || len(waits) != 1 || waits[0].Missing[sc.TenantID] != "the app is not in the tenant yet" {
+		t.Errorf("ok=%v err=%v waits=%+v", res.OK, err, waits)
+	}
+}
