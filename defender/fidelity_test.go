@@ -311,3 +311,33 @@ func TestWaitForConsentWaitsOnAMissingServicePrincipal(t *testing.T) {
 		t.Errorf("ok=%v err=%v waits=%+v", res.OK, err, waits)
 	}
 }
+
+// Machine.ReadWrite.All lists machines but is not documented for device
+// antivirus data: it does not stand in for Machine.Read.All.
+func TestReadWriteDoesNotCoverDeviceAVInfo(t *testing.T) {
+	s, _ := defendertest.Lookup("healthy")
+	s.Name, s.TenantID, s.Domain = "readwrite-only", "00000000-0000-4000-8000-0000000000aa", "readwriteonly.onmicrosoft.com"
+	s.DefenderRoles = []string{"Machine.ReadWrite.All", "Score.Read.All", "SecurityRecommendation.Read.All"}
+	c, err := defendertest.Start(defendertest.Options{Scenarios: []defendertest.Scenario{s}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	cloud, _ := LookupCloud("global")
+	cloud, _ = cloud.Overrides(c.LoginURL, c.APIURL, c.GraphURL)
+	e, err := New(Config{Cloud: cloud, ClientID: defendertest.SandboxClientID, ClientSecret: defendertest.SandboxClientSecret, HTTPClient: c.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Validate(context.Background(), []Target{{TenantID: s.TenantID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[CheckID]Status{CheckPermissions: Fail, CheckSensorHealth: Pass, CheckUpdateCompliance: Fail}
+	for id, st := range want {
+		ch, _ := res.Tenants[0].Check(id)
+		if ch.Status != st || (st == Fail && (ch.Problem != problem.InsufficientPermissions || !strings.Contains(ch.Message, "Machine.Read.All"))) {
+			t.Errorf("%s: %s %s %q, want %s", id, ch.Status, ch.Problem, ch.Message, st)
+		}
+	}
+}

@@ -17,7 +17,10 @@ type requiredRole struct {
 }
 
 var requiredRoles = []requiredRole{
-	{ResourceDefender, "Machine.Read.All", []string{"Machine.Read.All", "Machine.ReadWrite.All"}},
+	// "List machines API" accepts Machine.Read.All or Machine.ReadWrite.All,
+	// but "Export device antivirus health report" documents Machine.Read.All
+	// as its only application permission: the write role does not stand in.
+	{ResourceDefender, "Machine.Read.All", []string{"Machine.Read.All"}},
 	{ResourceDefender, "Score.Read.All", []string{"Score.Read.All"}},
 	{ResourceDefender, "SecurityRecommendation.Read.All", []string{"SecurityRecommendation.Read.All"}},
 	{ResourceGraph, "ServiceHealth.Read.All", []string{"ServiceHealth.Read.All"}},

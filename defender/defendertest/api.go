@@ -22,7 +22,9 @@ func (c *Cloud) apiHandler() http.Handler {
 	mux := http.NewServeMux()
 	for _, e := range []endpoint{
 		{"/api/machines", []string{roleMachineReadWrite, roleMachineRead}, false, c.serveMachines},
-		{"/api/deviceavinfo", []string{roleMachineReadWrite, roleMachineRead}, false, c.serveAVInfo},
+		// "Export device antivirus health report": Machine.Read.All is its
+		// only documented application permission.
+		{"/api/deviceavinfo", []string{roleMachineRead}, false, c.serveAVInfo},
 		{"/api/exposureScore", []string{roleScoreRead}, true, c.serveExposureScore},
 		{"/api/configurationScore", []string{roleScoreRead}, true, c.serveConfigurationScore},
 		{"/api/recommendations", []string{roleRecommendationRead}, true, c.serveRecommendations},
