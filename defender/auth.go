@@ -146,6 +146,9 @@ func (t *tokens) bodyOf(resp *http.Response) []byte {
 	return v.(func() []byte)()
 }
 
+// transient reports whether a token failure is worth another try: a network
+// fault, a 5xx (the reference-error-codes `error` table: temporarily_unavailable,
+// "Retry the request") or a 429. Everything else is an answer.
 func transient(err error) bool {
 	var e *Error
 	if !errors.As(err, &e) || errors.Is(err, context.DeadlineExceeded) {

@@ -40,7 +40,9 @@ func skip(format string, args ...any) outcome {
 	return outcome{status: Skip, message: fmt.Sprintf(format, args...)}
 }
 
-// failed turns an error into a failing (or, for limited data, warning) outcome.
+// failed turns an error into a failing outcome, or a warning for limited
+// data: the setup guide's "Limited data available" (a licence, as a 403
+// DisabledFeature says, or no devices) never fails a connector.
 func failed(err error) outcome {
 	e := asError(err)
 	o := outcome{status: Fail, problem: e.Problem, message: e.Error(), cloud: e.SuggestedCloud}
