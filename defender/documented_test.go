@@ -212,20 +212,8 @@ func TestFakePlaysDocumentedErrors(t *testing.T) {
 		s.TokenError, s.ConsentError = code, code
 		list = append(list, s)
 	}
-	c, err := defendertest.Start(defendertest.Options{Scenarios: list})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	cloud, _ := LookupCloud("global")
-	if cloud, err = cloud.Overrides(c.LoginURL, c.APIURL, c.GraphURL); err != nil {
-		t.Fatal(err)
-	}
-	e, err := New(Config{Cloud: cloud, ClientID: defendertest.SandboxClientID, ClientSecret: defendertest.SandboxClientSecret,
-		HTTPClient: c.Client(), Retry: RetryPolicy{Attempts: 1, PerRequest: 5 * time.Second}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := startFake(t, defendertest.Options{Scenarios: list})
+	e := c.engine(t, Config{Retry: RetryPolicy{Attempts: 1, PerRequest: 5 * time.Second}})
 	var targets []Target
 	for _, s := range list {
 		targets = append(targets, Target{TenantID: s.TenantID})
@@ -249,7 +237,7 @@ func TestFakePlaysDocumentedErrors(t *testing.T) {
 	// At consent time: the Accept link redirects with the code.
 	for _, code := range []int{65004, 90094, 50020, 90072, 1003031} {
 		s := list[slices.IndexFunc(list, func(s defendertest.Scenario) bool { return s.TokenError == code })]
-		res := consentAs(t, c, s)
+		res := consentAs(t, c.Cloud, s)
 		if res.Problem != want[code] || res.Message == "" {
 			t.Errorf("consent with AADSTS%d: %s %q, want %s", code, res.Problem, res.Message, want[code])
 		}

@@ -20,33 +20,27 @@ func TestDefenderHealth(t *testing.T) {
 		op("Microsoft Defender for Identity", "serviceInterruption", "AzureATP"),
 		op("Exchange Online", "investigating", "Exchange"),
 	}
-	tests := []struct {
+	type healthCase struct {
 		name   string
 		xdr    []healthOverview
 		status Status
 		msgHas string
-	}{
-		{"operational", []healthOverview{op("Microsoft Defender XDR", "serviceOperational", "Microsoft365Defender")}, Pass, "operational"},
+	}
+	xdr := func(status string) []healthOverview {
+		return []healthOverview{op("Microsoft Defender XDR", status, "Microsoft365Defender")}
+	}
+	tests := []healthCase{
+		{"operational", xdr("serviceOperational"), Pass, "operational"},
 		{"renamed, matched by id", []healthOverview{op("Microsoft 365 Defender", "serviceDegradation", "Microsoft365Defender")}, Warn, "serviceDegradation"},
 		{"matched by name without id", []healthOverview{op("Microsoft Defender XDR", "extendedRecovery", "")}, Warn, "extendedRecovery"},
 		{"absent: other Defender services do not count", nil, Pass, "not among them"},
-		{"unknown status", []healthOverview{op("Microsoft Defender XDR", "unknownFutureValue", "Microsoft365Defender")}, Pass, "not an open issue"},
+		{"unknown status", xdr("unknownFutureValue"), Pass, "not an open issue"},
 	}
 	for _, closed := range []string{"serviceRestored", "postIncidentReviewPublished", "falsePositive", "resolved", "resolvedExternal", "mitigated", "mitigatedExternal"} {
-		tests = append(tests, struct {
-			name   string
-			xdr    []healthOverview
-			status Status
-			msgHas string
-		}{closed, []healthOverview{op("Microsoft Defender XDR", closed, "Microsoft365Defender")}, Pass, "closed"})
+		tests = append(tests, healthCase{closed, xdr(closed), Pass, "closed"})
 	}
 	for _, open := range []string{"investigating", "restoringService", "verifyingService", "serviceDegradation", "serviceInterruption", "extendedRecovery", "investigationSuspended", "confirmed", "reported"} {
-		tests = append(tests, struct {
-			name   string
-			xdr    []healthOverview
-			status Status
-			msgHas string
-		}{open, []healthOverview{op("Microsoft Defender XDR", open, "Microsoft365Defender")}, Warn, open})
+		tests = append(tests, healthCase{open, xdr(open), Warn, open})
 	}
 	for _, tt := range tests {
 		o := defenderHealth(append(append([]healthOverview{}, others...), tt.xdr...))
@@ -99,17 +93,7 @@ func TestCloudMismatch(t *testing.T) {
 
 // ResolveTenant refuses a tenant of another sign-in cloud, with the facts.
 func TestResolveTenantInAnotherCloud(t *testing.T) {
-	c, err := defendertest.Start(defendertest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	cloud, _ := LookupCloud("global")
-	cloud, _ = cloud.Overrides(c.LoginURL, c.APIURL, c.GraphURL)
-	e, err := New(Config{Cloud: cloud, ClientID: ParatiraClientID, HTTPClient: c.Client()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := startFake(t, defendertest.Options{}).engine(t, Config{ClientID: ParatiraClientID})
 	gov, _ := defendertest.Lookup("us-gov-tenant")
 	info, err := e.ResolveTenant(context.Background(), gov.Domain)
 	var de *Error
@@ -224,23 +208,14 @@ func TestRateLimitsBookPerTenantPerAPI(t *testing.T) {
 // enforcing Microsoft's limits, never throttles, and the engine says why it
 // held the call back.
 func TestRepeatedValidationsStayUnderTheLimits(t *testing.T) {
-	c, err := defendertest.Start(defendertest.Options{RateLimits: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	cloud, _ := LookupCloud("global")
-	cloud, _ = cloud.Overrides(c.LoginURL, c.APIURL, c.GraphURL)
+	c := startFake(t, defendertest.Options{RateLimits: true})
 	limits := NewRateLimits()
 	sc, _ := defendertest.Lookup("healthy")
 	var last Result
 	for range 31 {
-		e, err := New(Config{Cloud: cloud, ClientID: defendertest.SandboxClientID, ClientSecret: defendertest.SandboxClientSecret,
-			HTTPClient: c.Client(), Limits: limits, Retry: RetryPolicy{Attempts: 2, BaseDelay: 10 * time.Millisecond, Budget: time.Second, PerRequest: 500 * time.Millisecond}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		e := c.engine(t, Config{Limits: limits, Retry: RetryPolicy{Attempts: 2, BaseDelay: 10 * time.Millisecond, Budget: time.Second, PerRequest: 500 * time.Millisecond}})
 		// A domain and its GUID are one tenant.
+		var err error
 		if last, err = e.Validate(context.Background(), []Target{{TenantID: sc.Domain}}); err != nil {
 			t.Fatal(err)
 		}
@@ -260,18 +235,12 @@ func TestRepeatedValidationsStayUnderTheLimits(t *testing.T) {
 
 // WaitForConsent's re-tests book their calls against the first try's limits.
 func TestWaitForConsentSharesLimits(t *testing.T) {
-	c, err := defendertest.Start(defendertest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	cloud, _ := LookupCloud("global")
-	cloud, _ = cloud.Overrides(c.LoginURL, c.APIURL, c.GraphURL)
+	c := startFake(t, defendertest.Options{})
 	var engines []*Engine
 	newEngine := func() (*Engine, error) {
-		e, err := New(Config{Cloud: cloud, ClientID: defendertest.SandboxClientID, ClientSecret: defendertest.SandboxClientSecret, HTTPClient: c.Client()})
+		e := c.engine(t, Config{})
 		engines = append(engines, e)
-		return e, err
+		return e, nil
 	}
 	sc, _ := defendertest.Lookup("consent-propagating")
 	res, err := WaitForConsent(context.Background(), newEngine, []Target{{TenantID: sc.TenantID}}, 10*time.Second, 10*time.Millisecond, nil)
@@ -291,16 +260,8 @@ func TestWaitForConsentSharesLimits(t *testing.T) {
 // A missing service principal (AADSTS7000229) is consent still to come:
 // WaitForConsent waits for it like for AADSTS700016.
 func TestWaitForConsentWaitsOnAMissingServicePrincipal(t *testing.T) {
-	c, err := defendertest.Start(defendertest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	cloud, _ := LookupCloud("global")
-	cloud, _ = cloud.Overrides(c.LoginURL, c.APIURL, c.GraphURL)
-	newEngine := func() (*Engine, error) {
-		return New(Config{Cloud: cloud, ClientID: defendertest.SandboxClientID, ClientSecret: defendertest.SandboxClientSecret, HTTPClient: c.Client()})
-	}
+	c := startFake(t, defendertest.Options{})
+	newEngine := func() (*Engine, error) { return c.engine(t, Config{}), nil }
 	sc, _ := defendertest.Lookup("service-principal-missing")
 	var waits []Waiting
 	res, err := WaitForConsent(context.Background(), newEngine, []Target{{TenantID: sc.TenantID}}, 10*time.Second, 10*time.Millisecond, func(w Waiting) {
@@ -318,17 +279,7 @@ func TestReadWriteDoesNotCoverDeviceAVInfo(t *testing.T) {
 	s, _ := defendertest.Lookup("healthy")
 	s.Name, s.TenantID, s.Domain = "readwrite-only", "00000000-0000-4000-8000-0000000000aa", "readwriteonly.onmicrosoft.com"
 	s.DefenderRoles = []string{"Machine.ReadWrite.All", "Score.Read.All", "SecurityRecommendation.Read.All"}
-	c, err := defendertest.Start(defendertest.Options{Scenarios: []defendertest.Scenario{s}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	cloud, _ := LookupCloud("global")
-	cloud, _ = cloud.Overrides(c.LoginURL, c.APIURL, c.GraphURL)
-	e, err := New(Config{Cloud: cloud, ClientID: defendertest.SandboxClientID, ClientSecret: defendertest.SandboxClientSecret, HTTPClient: c.Client()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := startFake(t, defendertest.Options{Scenarios: []defendertest.Scenario{s}}).engine(t, Config{})
 	res, err := e.Validate(context.Background(), []Target{{TenantID: s.TenantID}})
 	if err != nil {
 		t.Fatal(err)
@@ -340,4 +291,39 @@ func TestReadWriteDoesNotCoverDeviceAVInfo(t *testing.T) {
 			t.Errorf("%s: %s %s %q, want %s", id, ch.Status, ch.Problem, ch.Message, st)
 		}
 	}
+}
+
+// fakeCloud starts the fake cloud for an internal test; its engines point at
+// it through the overrides a user would set (fakeEngine).
+type fakeCloud struct {
+	*defendertest.Cloud
+	cloud Cloud
+}
+
+func startFake(t *testing.T, opts defendertest.Options) fakeCloud {
+	t.Helper()
+	c, err := defendertest.Start(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	cloud, _ := LookupCloud("global")
+	if cloud, err = cloud.Overrides(c.LoginURL, c.APIURL, c.GraphURL); err != nil {
+		t.Fatal(err)
+	}
+	return fakeCloud{c, cloud}
+}
+
+// engine is an engine on f with the sandbox app and cfg's other fields.
+func (f fakeCloud) engine(t *testing.T, cfg Config) *Engine {
+	t.Helper()
+	cfg.Cloud, cfg.HTTPClient = f.cloud, f.Client()
+	if cfg.ClientID == "" {
+		cfg.ClientID, cfg.ClientSecret = defendertest.SandboxClientID, defendertest.SandboxClientSecret
+	}
+	e, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
 }
