@@ -25,6 +25,9 @@ type app struct {
 	keyring store.Keyring
 	// consentPoll is the first wait between re-tests of a fresh consent.
 	consentPoll time.Duration
+	// storeWarned is set once the store's warnings (files others can read)
+	// have been shown, so a command shows them once.
+	storeWarned bool
 	// prompts asks questions on the terminal (see prompter).
 	prompts *prompter
 	// onExit runs when the process is about to exit (e.g. print a log path).

@@ -30,6 +30,9 @@ type supportTransport struct {
 	red   *defender.Redactor
 	mu    sync.Mutex
 	sinks []func(tracedExchange)
+	// budget bounds what every exchange of this process copies into a
+	// report or log together (256 MB), not each exchange on its own.
+	budget defender.TraceBudget
 }
 
 // tracedExchange is one redacted exchange and the tenant of its bearer token.
@@ -40,7 +43,7 @@ type tracedExchange struct {
 
 func (s *supportTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	tenant := bearerTenant(req)
-	tr := &defender.Tracer{Base: s.base, Redactor: s.red, OnExchange: func(ex defender.Exchange) {
+	tr := &defender.Tracer{Base: s.base, Redactor: s.red, Budget: &s.budget, OnExchange: func(ex defender.Exchange) {
 		s.mu.Lock()
 		sinks := slices.Clone(s.sinks)
 		s.mu.Unlock()

@@ -95,6 +95,9 @@ func (a *app) renderError(w io.Writer, _ fang.Styles, err error) {
 	}
 	// An error can carry a server's words (MSAL quotes its reply): sanitised.
 	fmt.Fprintln(w, "Error: "+sanitize.Text(err.Error(), sanitize.JSON))
+	if adv := advice(err); adv != "" {
+		fmt.Fprintln(w, adv)
+	}
 	var ue usageError
 	if isCobraUsage(err) || (errors.As(err, &ue) && ue.help) {
 		fmt.Fprintln(w, "Try --help for usage.")

@@ -33,7 +33,14 @@ func (a *app) openStore(backendFlag string) (*store.Store, error) {
 	default:
 		return nil, usagef("unknown secret store %q: choose auto, keyring or file (--secret-store or %s)", b, EnvSecretStore)
 	}
-	return store.Open(store.Options{Dir: dir, SecretBackend: backend, Keyring: a.keyring, Now: a.now})
+	st, err := store.Open(store.Options{Dir: dir, SecretBackend: backend, Keyring: a.keyring, Now: a.now})
+	if err == nil && !a.storeWarned {
+		a.storeWarned = true
+		for _, w := range st.Warnings() {
+			fmt.Fprintf(a.errOut, "%s %s\n", warnStyle.Render("Warning:"), safe(w.String()))
+		}
+	}
+	return st, err
 }
 
 // loadConnector opens the store and finds the connector called name.
