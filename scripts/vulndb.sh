@@ -74,6 +74,8 @@ echo "golang.org/x/vulndb@$version: $got_n entries" >"$tmp/db/.complete"
 
 rm -rf "$out"
 mv "$tmp/db" "$out"
-# Keep the newest two versions: about 40 MB each.
-ls -1d "$cache"/v*/ 2>/dev/null | sort -r | tail -n +3 | while read -r d; do rm -rf "$d"; done
+# Keep the newest two versions (about 40 MB each) and the one just built.
+ls -1d "$cache"/v*/ 2>/dev/null | sort -r | tail -n +3 | while read -r d; do
+	[ "${d%/}" = "$out" ] || rm -rf "$d"
+done
 echo "$out"
