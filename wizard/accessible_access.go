@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"charm.land/huh/v2"
+	"github.com/paratira/mdeconnect/defender/problem"
+	"github.com/paratira/mdeconnect/internal/sanitize"
 	"github.com/paratira/mdeconnect/store"
 )
 
@@ -23,16 +25,26 @@ func (p *plain) consent() error {
 	m := p.m
 	p.heading(StepConsent)
 	m.enterConsent()
-	l, lerr := listen(m.opts.RedirectURI)
+	c := &m.consent
+	l, lerr := listen(m.opts.RedirectURI, c.gate)
 	defer l.close()
-	p.say("An administrator of the tenant (Global, Cloud Application or Application Administrator) must approve Paratira's app. All permissions are read-only.")
-	p.say("Consent link, also to send to the customer's admin:\n%s", m.consent.url)
-	if ok, why := m.opts.Browser.CanOpen(); !ok {
-		p.say("%s", why)
-	} else if err := m.opts.Browser.Open(context.Background(), m.consent.url); err != nil {
-		p.say("The browser did not open (%v): open the link yourself.", err)
-	} else {
-		p.say("Opened the consent page in your browser.")
+	p.say("An administrator of the tenant signs in and approves Paratira's app. It asks for these application permissions, all read-only:")
+	for _, line := range permissionsByAPI(true) {
+		p.say("  %s", line)
+	}
+	p.say("%s", problem.ApproverRoles)
+	p.say("Consent link, also to send to the customer's admin:\n%s", c.url)
+	switch {
+	case c.headless != "":
+		p.say("%s", c.headless)
+		p.say("Open the link in a browser on any computer. After Accept, that browser lands on a localhost address that does not load there: " +
+			"copy that address from its address bar and paste it below.")
+	case m.opts.Browser != nil:
+		if err := m.opts.Browser.Open(context.Background(), c.url); err != nil {
+			p.say("The browser did not open (%s): open the link yourself.", sanitize.Line(err.Error(), sanitize.Screen))
+		} else {
+			p.say("Opened the consent page in your browser.")
+		}
 	}
 	if lerr != nil {
 		p.say("%v", lerr)
@@ -41,24 +53,37 @@ func (p *plain) consent() error {
 	if err := p.ask(huh.NewInput().Title("After Accept, press enter (or paste the address the browser shows; leave empty to go on without consent)").Value(&pasted)); err != nil {
 		return err
 	}
-	if strings.TrimSpace(pasted) == "" && l != nil {
-		select {
-		case pasted = <-l.hits:
-		default:
-		}
-	}
 	if strings.TrimSpace(pasted) != "" {
-		m.takeConsent(pasted)
+		m.takeReply(c.gate.take(pasted))
+	} else if l != nil {
+		p.drainReplies(l)
 	}
-	switch r := m.consent.result; {
-	case m.consent.err != nil:
-		p.say("Consent not read: %v", m.consent.err)
+	switch r := c.result; {
+	case c.err != nil:
+		p.say("Consent not read: %s", sanitize.Line(c.err.Error(), sanitize.Screen))
 	case r != nil && r.Granted:
 		p.say("Consent granted for tenant %s.", r.TenantID)
 	case r != nil:
-		p.say("%s: %s. %s", r.Problem.Title(), r.Description, r.Problem.Remedy())
+		p.say("Consent rejected: %s.", rejectReason(reply{res: *r}))
+		if r.Problem != "" {
+			p.say("%s", r.Problem.Remedy())
+		}
+	default:
+		p.say("No consent result came back: going on without it. The test says whether consent is missing.")
 	}
 	return nil
+}
+
+// drainReplies takes the replies the listener caught while the prompt waited.
+func (p *plain) drainReplies(l *listener) {
+	for {
+		select {
+		case rep := <-l.replies:
+			p.m.takeReply(rep)
+		default:
+			return
+		}
+	}
 }
 
 func (p *plain) tenant() error {

@@ -3,45 +3,61 @@ package wizard
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"runtime"
 	"strings"
-
-	"github.com/pkg/browser"
 )
 
 // SystemBrowser opens URLs the way gh does: BROWSER first, then the platform's
-// opener, with the launched program's output kept off the wizard's screen.
+// opener. The launched program gets an environment without secrets, and its
+// output is kept off the wizard's screen.
 type SystemBrowser struct {
 	Getenv func(string) string
-	// GOOS and ReadFile are for tests; zero values mean this machine.
+	// Environ is the environment the browser's is made from; nil is this
+	// process's. GOOS, ReadFile and LookPath are for tests; zero values
+	// mean this machine.
+	Environ  func() []string
 	GOOS     string
 	ReadFile func(string) ([]byte, error)
+	LookPath func(string) (string, error)
+	// Start starts a command; nil starts it for real. Tests record it.
+	Start func(*exec.Cmd) error
 }
 
 // CanOpen says whether opening a browser can work here, and why not.
 func (b SystemBrowser) CanOpen() (bool, string) {
 	env := b.Getenv
-	goos := b.GOOS
-	if goos == "" {
-		goos = runtime.GOOS
-	}
-	switch {
+	switch goos := b.goos(); {
 	case env("SSH_CONNECTION") != "" || env("SSH_TTY") != "":
-		return false, "This is an SSH session, so no browser is opened here: open the link on your own computer."
+		return false, "This is an SSH session, so no browser opens here."
 	case env("BROWSER") != "":
 		return true, ""
 	case goos == "linux" && b.isWSL():
-		if _, err := exec.LookPath("wslview"); err != nil {
-			return false, "This is WSL without a browser bridge (install wslu, or set BROWSER=wslview): open the link in Windows."
+		if _, err := b.lookPath("wslview"); err != nil {
+			return false, "This is WSL without a browser bridge (install wslu, or set BROWSER=wslview), so no browser opens here."
 		}
 		return true, ""
 	case goos == "linux" && env("DISPLAY") == "" && env("WAYLAND_DISPLAY") == "":
-		return false, "There is no display (DISPLAY/WAYLAND_DISPLAY are unset), so no browser is opened: open the link on a computer with a browser."
+		return false, "There is no display (DISPLAY and WAYLAND_DISPLAY are unset), so no browser opens here."
 	}
 	return true, ""
+}
+
+func (b SystemBrowser) goos() string {
+	if b.GOOS != "" {
+		return b.GOOS
+	}
+	return runtime.GOOS
+}
+
+func (b SystemBrowser) lookPath(name string) (string, error) {
+	if b.LookPath != nil {
+		return b.LookPath(name)
+	}
+	return exec.LookPath(name)
 }
 
 func (b SystemBrowser) isWSL() bool {
@@ -56,21 +72,80 @@ func (b SystemBrowser) isWSL() bool {
 	return err == nil && strings.Contains(strings.ToLower(string(v)), "microsoft")
 }
 
-// Open launches the browser. It returns once the opener started or failed.
+// Open launches the browser. It returns once the opener started or failed;
+// a failure is never fatal, since the wizard always shows the URL too.
 func (b SystemBrowser) Open(_ context.Context, url string) error {
 	if ok, why := b.CanOpen(); !ok {
 		return errors.New(why)
 	}
-	if cmdline := strings.Fields(b.Getenv("BROWSER")); len(cmdline) > 0 {
-		// Not tied to ctx: the browser outlives the wizard.
-		cmd := exec.Command(cmdline[0], append(cmdline[1:], url)...)
-		cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
-		if err := cmd.Start(); err != nil {
-			return err
-		}
-		go func() { _ = cmd.Wait() }()
-		return nil
+	argv, err := b.opener()
+	if err != nil {
+		return err
 	}
-	browser.Stdout, browser.Stderr = io.Discard, io.Discard
-	return browser.OpenURL(url)
+	// Not tied to ctx: the browser outlives the wizard.
+	cmd := exec.Command(argv[0], append(argv[1:], url)...)
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	environ := b.Environ
+	if environ == nil {
+		environ = os.Environ
+	}
+	cmd.Env = browserEnv(environ())
+	start := b.Start
+	if start == nil {
+		start = func(c *exec.Cmd) error {
+			if err := c.Start(); err != nil {
+				return err
+			}
+			go func() { _ = c.Wait() }()
+			return nil
+		}
+	}
+	return start(cmd)
+}
+
+// opener is the command that opens a URL (the URL is appended): BROWSER,
+// else the platform's opener, as github.com/pkg/browser picks them.
+func (b SystemBrowser) opener() ([]string, error) {
+	if cmdline := strings.Fields(b.Getenv("BROWSER")); len(cmdline) > 0 {
+		return cmdline, nil
+	}
+	switch b.goos() {
+	case "darwin":
+		return []string{"open"}, nil
+	case "windows":
+		return []string{"rundll32", "url.dll,FileProtocolHandler"}, nil
+	}
+	candidates := []string{"xdg-open", "x-www-browser", "www-browser"}
+	if b.goos() == "linux" && b.isWSL() {
+		candidates = append([]string{"wslview"}, candidates...)
+	}
+	for _, c := range candidates {
+		if p, err := b.lookPath(c); err == nil {
+			return []string{p}, nil
+		}
+	}
+	return nil, fmt.Errorf("no browser opener found (%s; or set BROWSER)", strings.Join(candidates, ", "))
+}
+
+// secretWords mark a variable that may hold a secret; MDECONNECT_ variables
+// (the client secret among them) are not the browser's business either.
+var secretWords = []string{"SECRET", "TOKEN", "PASSWORD", "PASSWD", "PASSPHRASE", "CREDENTIAL", "APIKEY", "API_KEY", "ACCESS_KEY", "PRIVATE_KEY"}
+
+// browserEnv is env without the variables a browser must not inherit: a
+// browser (and every helper it starts) would otherwise carry
+// MDECONNECT_CLIENT_SECRET and the like for as long as it runs.
+func browserEnv(env []string) []string {
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		up := strings.ToUpper(name)
+		drop := strings.HasPrefix(up, "MDECONNECT_") || strings.HasSuffix(up, "_KEY")
+		for _, w := range secretWords {
+			drop = drop || strings.Contains(up, w)
+		}
+		if !drop {
+			out = append(out, kv)
+		}
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package wizard
 
 import (
+	"charm.land/bubbles/v2/key"
 	"fmt"
 	"slices"
 	"strings"
@@ -38,33 +39,39 @@ func (m *Model) enterConnectors() tea.Cmd {
 	}
 }
 
-func (m *Model) updateConnectors(msg tea.Msg) tea.Cmd {
-	k, ok := msg.(tea.KeyPressMsg)
-	if !ok {
-		return nil
-	}
-	c := &m.connectors
-	switch k.String() {
-	case "up", "k":
-		c.cursor = max(c.cursor-1, 0)
-	case "down", "j":
-		c.cursor = min(c.cursor+1, len(c.list))
-	case "a", "n":
-		return m.setStep(StepChoose)
-	case "enter":
-		if c.cursor == 0 {
-			return m.setStep(StepChoose)
-		}
-		return m.loadForEdit(c.list[c.cursor-1])
-	case "q", "esc":
-		m.cancelled, m.quitting = true, true
-		return tea.Quit
-	}
-	return nil
+// connectorsKeyMap is step 1's keys.
+type connectorsKeyMap struct{ Up, Down, Select, Add, Quit key.Binding }
+
+var connectorsKeys = connectorsKeyMap{
+	Up:     bind("↑/↓", "move", "up", "k"),
+	Down:   quiet("down", "j"),
+	Select: bind("enter", "select", "enter"),
+	Add:    bind("a", "add", "a", "n"),
+	Quit:   bind("q", "quit", "q", "esc"),
 }
 
-func (m *Model) connectorsKeys() []string {
-	return []string{"↑/↓ move", "enter select", "a add", "q quit"}
+func (m *Model) connectorsActions() []keyAction {
+	k, c := connectorsKeys, &m.connectors
+	return []keyAction{
+		act(k.Up, func() tea.Cmd { c.cursor = max(c.cursor-1, 0); return nil }),
+		act(k.Down, func() tea.Cmd { c.cursor = min(c.cursor+1, len(c.list)); return nil }),
+		act(k.Select, func() tea.Cmd {
+			if c.cursor == 0 {
+				return m.setStep(StepChoose)
+			}
+			return m.loadForEdit(c.list[c.cursor-1])
+		}),
+		act(k.Add, func() tea.Cmd { return m.setStep(StepChoose) }),
+		act(k.Quit, func() tea.Cmd { m.cancelled, m.quitting = true, true; return tea.Quit }),
+	}
+}
+
+func (m *Model) updateConnectors(msg tea.Msg) tea.Cmd {
+	if k, ok := msg.(tea.KeyPressMsg); ok {
+		cmd, _ := press(k, m.connectorsActions())
+		return cmd
+	}
+	return nil
 }
 
 func (m *Model) viewConnectors(w int) string {

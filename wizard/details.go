@@ -180,35 +180,11 @@ func (m *Model) updateDetails(msg tea.Msg) tea.Cmd {
 // detailsKey handles the keys that move focus or act; done is false when the
 // key is for the focused input.
 func (m *Model) detailsKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
-	d := &m.details
-	switch k.String() {
-	case "tab", "down":
-		if d.focus == fTable && k.String() == "down" {
-			m.moveRow(1)
-			return nil, true
-		}
-		return m.moveFocus(1), true
-	case "shift+tab", "up":
-		if d.focus == fTable && k.String() == "up" {
-			m.moveRow(-1)
-			return nil, true
-		}
-		return m.moveFocus(-1), true
-	case "esc":
-		m.syncDraft()
-		return m.setStep(StepTenant), true
-	case "ctrl+t":
-		return m.toTest(), true
-	case "ctrl+z":
-		m.undoRemove()
-		return nil, true
-	case "enter":
-		return m.detailsEnter(), true
+	if cmd, done := press(k, m.detailsActions()); done {
+		return cmd, true
 	}
-	if d.focus == fTable {
-		return m.tableKey(k.String()), true
-	}
-	return nil, false
+	// The table takes no typing: a key it does not know does nothing.
+	return nil, m.details.focus == fTable
 }
 
 func (m *Model) detailsEnter() tea.Cmd {

@@ -174,7 +174,7 @@ func TestEditSaved(t *testing.T) {
 	}
 	send(m, "tab", "tab")
 	for range len("old-secret") {
-		send(m, key("backspace"))
+		send(m, keyPress("backspace"))
 	}
 	m.details.secret.SetValue(secret)
 	send(m, "ctrl+t")

@@ -136,8 +136,8 @@ func newTestModel(t *testing.T, st *memStore) *Model {
 	return m
 }
 
-// key makes a key press from its name: "enter", "tab", "shift+tab", "ctrl+c", or a rune.
-func key(name string) tea.KeyPressMsg {
+// keyPress makes a key press from its name: "enter", "tab", "shift+tab", "ctrl+c", or a rune.
+func keyPress(name string) tea.KeyPressMsg {
 	switch name {
 	case "enter":
 		return tea.KeyPressMsg{Code: tea.KeyEnter}
@@ -167,7 +167,7 @@ func send(m *Model, msgs ...any) {
 	for _, msg := range msgs {
 		switch v := msg.(type) {
 		case string:
-			if k := key(v); len([]rune(v)) > 1 && k.Text == "" {
+			if k := keyPress(v); len([]rune(v)) > 1 && k.Text == "" {
 				m.Update(k)
 				continue
 			}

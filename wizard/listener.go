@@ -4,49 +4,75 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
-// listener catches the consent redirect on the localhost redirect URI. It
-// hands each request's URL to the model, which decides what it means.
+// listenerHeader marks every answer of the consent listener, so a wizard
+// that finds its port taken can tell another mdeconnect from another program.
+const listenerHeader = "X-Mdeconnect"
+
+// listener catches the consent redirect on the localhost redirect URI. The
+// gate judges each reply as it comes, so the page the browser shows says what
+// the wizard made of it; the replies then reach the model through wait.
 type listener struct {
-	srv  *http.Server
-	hits chan string
+	srv     *http.Server
+	gate    *consentGate
+	replies chan reply
+	done    chan struct{}
+	once    sync.Once
 }
 
 // listen serves the redirect URI's path when it names this machine; any other
-// redirect URI can only be pasted back.
-func listen(redirectURI string) (*listener, error) {
+// redirect URI can only be pasted back. "localhost" is served on both
+// 127.0.0.1 and ::1: a browser may try either, and a port left free on one
+// could be taken by another local user, who would receive the redirect.
+func listen(redirectURI string, gate *consentGate) (*listener, error) {
 	u, err := url.Parse(redirectURI)
 	if err != nil || u.Scheme != "http" || !isLoopback(u.Hostname()) {
-		return nil, fmt.Errorf("the redirect URI %s is not on this machine (http://localhost:PORT/...), so the result cannot be caught here: paste the address the browser shows after consent", redirectURI)
-	}
-	host := u.Hostname()
-	if strings.EqualFold(host, "localhost") {
-		host = "127.0.0.1"
+		return nil, fmt.Errorf("the redirect URI %s is not on this machine (http://localhost:PORT/...), so the result cannot be caught here: paste the address the browser shows after Accept (p)", redirectURI)
 	}
 	port := u.Port()
 	if port == "" {
 		port = "80"
 	}
-	ln, err := net.Listen("tcp", net.JoinHostPort(host, port))
-	if err != nil {
-		return nil, fmt.Errorf("cannot listen on %s for the consent result (%w): is another mdeconnect running? You can still paste the redirected address", u.Host, err)
+	hosts := []string{u.Hostname()}
+	if strings.EqualFold(u.Hostname(), "localhost") {
+		hosts = []string{"127.0.0.1", "::1"}
 	}
-	l := &listener{hits: make(chan string, 8)}
+	var lns []net.Listener
+	for i, h := range hosts {
+		ln, err := net.Listen("tcp", net.JoinHostPort(h, port))
+		if err != nil && i > 0 && probe(net.JoinHostPort(h, port), u.EscapedPath()) == heldByNobody {
+			break // no IPv6 loopback here (nothing holds [::1]:port): no browser can reach it either
+		}
+		if err != nil {
+			for _, l := range lns {
+				_ = l.Close()
+			}
+			return nil, portError(u, h, port, err)
+		}
+		lns = append(lns, ln)
+	}
+	l := &listener{gate: gate, replies: make(chan reply, 16), done: make(chan struct{})}
 	path := u.Path
 	if path == "" {
 		path = "/"
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc(path, l.handle)
-	l.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = l.srv.Serve(ln) }()
+	// One request per connection: a browser's idle keep-alive connection
+	// is closed, not left open for as long as the wizard runs.
+	l.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: 10 * time.Second, IdleTimeout: time.Second, MaxHeaderBytes: 64 << 10}
+	l.srv.SetKeepAlivesEnabled(false)
+	for _, ln := range lns {
+		go func() { _ = l.srv.Serve(ln) }()
+	}
 	return l, nil
 }
 
@@ -58,34 +84,107 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// portError says why host:port could not be had. The port is probed: only
+// when an mdeconnect listener answers there is another mdeconnect blamed.
+func portError(u *url.URL, host, port string, err error) error {
+	addr := net.JoinHostPort(host, port)
+	switch probe(addr, u.EscapedPath()) {
+	case heldByMdeconnect:
+		return fmt.Errorf("another mdeconnect is waiting for its own consent result on %s, so this one cannot catch it here: "+
+			"finish or quit the other one, then come back to this step (esc, then enter); or paste the address the browser shows after Accept (p)", addr)
+	case heldByOther:
+		return fmt.Errorf("port %s on this machine is in use by another program, so the consent result cannot be caught here: "+
+			"paste the address the browser shows after Accept (p); or quit, free the port and start again, "+
+			"or start with --redirect-uri http://localhost:OTHERPORT%s if that address is registered on Paratira's app", port, u.EscapedPath())
+	}
+	return fmt.Errorf("cannot listen on %s for the consent result (%w): paste the address the browser shows after Accept (p)", addr, err)
+}
+
+type holder int
+
+const (
+	heldByNobody holder = iota
+	heldByMdeconnect
+	heldByOther
+)
+
+// probe asks who holds addr: nobody (nothing accepts), an mdeconnect
+// listener (its answer carries listenerHeader), or another program.
+func probe(addr, path string) holder {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return heldByNobody
+	}
+	_ = c.Close()
+	// HEAD is refused by a listener without taking a reply, so the other
+	// wizard sees nothing of this probe.
+	client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Head("http://" + addr + path)
+	if err != nil {
+		return heldByOther
+	}
+	_ = resp.Body.Close()
+	if resp.Header.Get(listenerHeader) != "" {
+		return heldByMdeconnect
+	}
+	return heldByOther
+}
+
 func (l *listener) handle(w http.ResponseWriter, r *http.Request) {
-	select {
-	case l.hits <- r.URL.RequestURI():
-	default: // the model is behind; a later attempt will be caught
+	h := w.Header()
+	h.Set(listenerHeader, "consent-listener")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	if r.Method != http.MethodGet {
+		h.Set("Allow", http.MethodGet)
+		http.Error(w, "mdeconnect's consent listener takes the browser's GET only", http.StatusMethodNotAllowed)
+		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, _ = io.WriteString(w, `<!DOCTYPE html><html><head><meta charset="utf-8"><title>mdeconnect</title></head>`+
-		`<body><h1>Consent result received</h1><p>You can close this tab and return to mdeconnect in your terminal.</p></body></html>`)
+	rep := l.gate.take(r.URL.RequestURI())
+	l.send(rep)
+	status, page := pageFor(rep)
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_ = consentPage.Execute(w, page)
 }
 
-// wait blocks until a redirect arrives or the listener closes.
-func (l *listener) wait(ctx context.Context) (string, error) {
-	select {
-	case raw, ok := <-l.hits:
-		if !ok {
-			return "", errors.New("listener closed")
+// send hands a reply to the model. The request's answer waits for room (the
+// model reads all the time); a refused reply is dropped when the model is
+// behind, so a flood of forged ones cannot hold anything up.
+func (l *listener) send(rep reply) {
+	if rep.kind == replyRefused {
+		select {
+		case l.replies <- rep:
+		default:
 		}
-		return raw, nil
-	case <-ctx.Done():
-		return "", ctx.Err()
+		return
+	}
+	select {
+	case l.replies <- rep:
+	case <-l.done:
 	}
 }
 
+// wait blocks until a reply arrives or the listener closes.
+func (l *listener) wait(ctx context.Context) (reply, error) {
+	select {
+	case rep := <-l.replies:
+		return rep, nil
+	case <-l.done:
+		return reply{}, errors.New("listener closed")
+	case <-ctx.Done():
+		return reply{}, ctx.Err()
+	}
+}
+
+// close stops the listener and every connection it has.
 func (l *listener) close() {
 	if l == nil || l.srv == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	_ = l.srv.Shutdown(ctx)
+	l.once.Do(func() {
+		close(l.done)
+		_ = l.srv.Close()
+	})
 }

@@ -1,6 +1,7 @@
 package wizard
 
 import (
+	"charm.land/bubbles/v2/key"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -94,18 +95,6 @@ func (m *Model) scrollToRow() {
 	}
 }
 
-func (m *Model) tableKey(key string) tea.Cmd {
-	switch key {
-	case "e":
-		return m.editRow()
-	case "d", "delete", "backspace", "x":
-		m.removeRow()
-	case "u":
-		m.undoRemove()
-	}
-	return nil
-}
-
 // editRow puts a row in the tenant and customer fields; enter on the
 // customer puts it back in its place (d.editRow).
 func (m *Model) editRow() tea.Cmd {
@@ -163,21 +152,61 @@ func (m *Model) undoRemove() {
 	m.scrollToRow()
 }
 
-func (m *Model) detailsKeys() []string {
-	if f := m.fixing; f != nil && f.kind == fixSecret && m.details.focus == fSecret {
-		return []string{"enter test again", "tab next", "esc back"}
+// detailsKeyMap is step 5's keys; the rest go to the focused field.
+type detailsKeyMap struct {
+	Enter, Next, Prev, Test, Undo, Back key.Binding
+	RowUp, RowDown, Edit, Remove, Restore key.Binding
+}
+
+var detailsKeys = detailsKeyMap{
+	Enter:   bind("tab/enter", "next", "enter"),
+	Next:    bind("tab", "next", "tab", "down"),
+	Prev:    bind("shift+tab", "previous", "shift+tab", "up"),
+	Test:    bind("ctrl+t", "test", "ctrl+t"),
+	Undo:    quiet("ctrl+z"),
+	Back:    bind("esc", "back", "esc"),
+	RowUp:   bind("↑/↓", "row", "up"),
+	RowDown: quiet("down"),
+	Edit:    bind("e", "edit", "e"),
+	Remove:  bind("d", "remove", "d", "delete", "backspace", "x"),
+	Restore: quiet("u"),
+}
+
+// detailsActions are the keys of the focused field, in the help line's order.
+func (m *Model) detailsActions() []keyAction {
+	k, d := detailsKeys, &m.details
+	enter := func(help, does string) keyAction {
+		b := k.Enter
+		b.SetHelp(help, does)
+		return act(b, m.detailsEnter)
 	}
-	switch m.details.focus {
+	next := act(k.Next, func() tea.Cmd { return m.moveFocus(1) })
+	quietNext := act(quiet("tab", "down"), next.do)
+	prev := act(k.Prev, func() tea.Cmd { return m.moveFocus(-1) })
+	quietPrev := act(quiet("shift+tab", "up"), prev.do)
+	test, undo := act(k.Test, m.toTest), act(k.Undo, func() tea.Cmd { m.undoRemove(); return nil })
+	quietTest := act(quiet("ctrl+t"), m.toTest)
+	back := act(k.Back, func() tea.Cmd { m.syncDraft(); return m.setStep(StepTenant) })
+	if f := m.fixing; f != nil && f.kind == fixSecret && d.focus == fSecret {
+		return []keyAction{enter("enter", "test again"), next, quietPrev, quietTest, undo, back}
+	}
+	switch d.focus {
 	case fCustomer:
-		return []string{"enter add mapping", "tab next", "ctrl+t test", "esc back"}
+		return []keyAction{enter("enter", "add mapping"), next, quietPrev, test, undo, back}
 	case fTable:
-		return []string{"↑/↓ row", "e edit", "d remove", "tab next", "esc back"}
+		return []keyAction{
+			act(k.RowUp, func() tea.Cmd { m.moveRow(-1); return nil }),
+			act(k.RowDown, func() tea.Cmd { m.moveRow(1); return nil }),
+			act(k.Edit, m.editRow), act(k.Remove, func() tea.Cmd { m.removeRow(); return nil }),
+			next, quietPrev, enter("", ""), act(k.Restore, undo.do), undo, quietTest, back}
 	case fTest:
-		return []string{"enter test connection", "shift+tab back to fields", "esc back"}
+		p := prev
+		p.SetHelp("shift+tab", "back to fields")
+		return []keyAction{enter("enter", "test connection"), p, quietNext, quietTest, undo, back}
 	case fCSV:
-		return []string{"enter import", "tab next", "esc back"}
+		return []keyAction{enter("enter", "import"), next, quietPrev, quietTest, undo, back}
 	}
-	return []string{"tab/enter next", "shift+tab previous", "ctrl+t test", "esc back"}
+	return []keyAction{enter("tab/enter", "next"), prev, quietNext, test, undo, back}
 }
 
 func (m *Model) viewDetails(w int) string {

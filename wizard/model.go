@@ -1,10 +1,12 @@
 package wizard
 
 import (
+	"context"
 	"strings"
 
 	"github.com/paratira/mdeconnect/store"
 
+	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
@@ -14,6 +16,8 @@ import (
 // Model is the wizard's root: it owns the step, the draft, and every
 // transition. It is used through a pointer; Update returns the same one.
 type Model struct {
+	// ctx is the program's: it ends when the wizard is interrupted.
+	ctx    context.Context
 	opts   Options
 	st     styles
 	step   Step
@@ -50,9 +54,9 @@ type Model struct {
 // New makes a wizard at step 1.
 func New(opts Options) *Model {
 	opts = opts.withDefaults()
-	m := &Model{opts: opts, st: newStyles(), width: 80, height: 24, draft: newDraft(opts.Sandbox),
+	m := &Model{ctx: context.Background(), opts: opts, st: newStyles(), width: 80, height: 24, draft: newDraft(opts.Sandbox),
 		spin: spinner.New(spinner.WithSpinner(spinner.Line))}
-	m.consent.state = opts.NewState()
+	m.consent.gate = newGate(opts.NewState())
 	m.step = StepConnectors
 	if opts.Edit != nil {
 		m.initCmd = m.startEdit(*opts.Edit, opts.EditSecret)
@@ -88,7 +92,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.spin, cmd = m.spin.Update(msg)
 		return m, cmd
 	case tea.KeyPressMsg:
-		if msg.String() == "ctrl+c" {
+		if key.Matches(msg, keyQuit) {
 			m.cancelled, m.quitting = true, true
 			m.Close()
 			return m, tea.Quit
@@ -107,8 +111,13 @@ func (m *Model) updateAsync(msg tea.Msg) (tea.Cmd, bool) {
 	case connectorsMsg:
 		m.connectors.list, m.connectors.err, m.connectors.loaded = msg.list, msg.err, true
 		return nil, true
-	case listenerMsg, consentMsg, browserMsg:
+	case listenerMsg, consentMsg, replyMsg, browserMsg:
 		return m.updateConsentAsync(msg), true
+	case linkShownMsg:
+		if msg.err != nil && m.ctx.Err() == nil {
+			m.notice = m.st.warn.Render("! ") + "Could not show the link as one line (" + msg.err.Error() + "): c copies it."
+		}
+		return nil, true
 	case resolvedMsg:
 		return m.onResolved(msg), true
 	case checkMsg, runDoneMsg, waitingMsg:
@@ -230,16 +239,14 @@ func (m *Model) stepView(w, h int) string {
 }
 
 func (m *Model) helpLine() string {
-	keys := m.stepKeys()
-	keys = append(keys, "ctrl+c quit")
-	return strings.Join(keys, " · ")
+	return strings.Join(helpEntries(append(m.stepBindings(), keyQuit)), " · ")
 }
 
 // helpView is the help line, wrapped between keys, never inside one.
 func (m *Model) helpView(w int) string {
 	var out []string
 	line := ""
-	for _, k := range append(m.stepKeys(), "ctrl+c quit") {
+	for _, k := range helpEntries(append(m.stepBindings(), keyQuit)) {
 		switch {
 		case line == "":
 			line = k
@@ -252,20 +259,24 @@ func (m *Model) helpView(w int) string {
 	return lines(m.st.dim, strings.Join(append(out, truncate(line, w)), "\n"))
 }
 
-func (m *Model) stepKeys() []string {
+// stepActions are the keys the current step has now.
+func (m *Model) stepActions() []keyAction {
 	switch m.step {
 	case StepConnectors:
-		return m.connectorsKeys()
+		return m.connectorsActions()
 	case StepChoose:
-		return []string{"↑/↓ choose", "enter next", "esc back"}
+		return m.chooseActions()
 	case StepConsent:
-		return m.consentKeys()
+		return m.consentActions()
 	case StepTenant:
-		return m.tenantKeys()
+		return m.tenantActions()
 	case StepDetails:
-		return m.detailsKeys()
+		return m.detailsActions()
 	case StepTest:
-		return m.testKeys()
+		return m.testActions()
 	}
-	return m.summaryKeys()
+	return m.summaryActions()
 }
+
+// stepBindings are the current step's keys, for the help line.
+func (m *Model) stepBindings() []key.Binding { return bindings(m.stepActions()) }

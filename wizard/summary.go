@@ -1,6 +1,7 @@
 package wizard
 
 import (
+	"charm.land/bubbles/v2/key"
 	"errors"
 	"fmt"
 	"slices"
@@ -27,30 +28,30 @@ type savedMsg struct {
 	err   error
 }
 
-func (m *Model) updateSummary(msg tea.Msg) tea.Cmd {
-	k, ok := msg.(tea.KeyPressMsg)
-	if !ok {
+// summaryKeyMap is step 7's keys.
+type summaryKeyMap struct{ Save, Exit, Back key.Binding }
+
+var summaryKeys = summaryKeyMap{
+	Save: bind("enter", "finish and save", "enter", "f"),
+	Exit: bind("enter/q", "exit", "enter", "f", "q"),
+	Back: bind("esc", "back", "esc"),
+}
+
+func (m *Model) summaryActions() []keyAction {
+	k, s := summaryKeys, &m.summary
+	switch {
+	case s.saved:
+		return []keyAction{act(k.Exit, func() tea.Cmd { m.quitting = true; return tea.Quit })}
+	case s.saving:
 		return nil
 	}
-	s := &m.summary
-	switch k.String() {
-	case "enter", "f":
-		switch {
-		case s.saved:
-			m.quitting = true
-			return tea.Quit
-		case !s.saving:
-			return m.save()
-		}
-	case "q":
-		if s.saved {
-			m.quitting = true
-			return tea.Quit
-		}
-	case "esc":
-		if !s.saving && !s.saved {
-			return m.setStep(StepTest)
-		}
+	return []keyAction{act(k.Save, m.save), act(k.Back, func() tea.Cmd { return m.setStep(StepTest) })}
+}
+
+func (m *Model) updateSummary(msg tea.Msg) tea.Cmd {
+	if k, ok := msg.(tea.KeyPressMsg); ok {
+		cmd, _ := press(k, m.summaryActions())
+		return cmd
 	}
 	return nil
 }
@@ -126,16 +127,6 @@ func (m *Model) onSaved(msg savedMsg) tea.Cmd {
 	m.result = Result{Saved: true, Updated: m.editing != nil, Connector: msg.c, StorePath: m.opts.Store.Path(), SecretWhere: msg.where,
 		Failures: m.result.Failures, ReportPath: m.result.ReportPath}
 	return nil
-}
-
-func (m *Model) summaryKeys() []string {
-	switch {
-	case m.summary.saved:
-		return []string{"enter/q exit"}
-	case m.summary.saving:
-		return nil
-	}
-	return []string{"enter finish and save", "esc back"}
 }
 
 func (m *Model) viewSummary(w int) string {

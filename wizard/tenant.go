@@ -1,6 +1,7 @@
 package wizard
 
 import (
+	"charm.land/bubbles/v2/key"
 	"context"
 	"strings"
 
@@ -77,13 +78,8 @@ func (m *Model) checkTenantInput() {
 func (m *Model) updateTenant(msg tea.Msg) tea.Cmd {
 	t := &m.tenant
 	if k, ok := msg.(tea.KeyPressMsg); ok {
-		switch k.String() {
-		case "enter":
-			return m.resolveTenant()
-		case "esc":
-			return m.setStep(StepConsent)
-		case "ctrl+o":
-			return m.openOverview()
+		if cmd, done := press(k, m.tenantActions()); done {
+			return cmd
 		}
 		if t.checking {
 			return nil // the value is being checked; typing waits
@@ -192,8 +188,23 @@ func (m *Model) mappingFor(info defender.TenantInfo, customer string) store.Mapp
 	return mp
 }
 
-func (m *Model) tenantKeys() []string {
-	return []string{"enter check and continue", "ctrl+o open Entra overview", "esc back"}
+// tenantKeyMap is step 4's keys; the rest go to the tenant field.
+type tenantKeyMap struct{ Check, Overview, Back key.Binding }
+
+var tenantKeys = tenantKeyMap{
+	Check:    bind("enter", "check and continue", "enter"),
+	Overview: bind("ctrl+o", "open Entra overview", "ctrl+o"),
+	Back:     bind("esc", "back", "esc"),
+}
+
+func (m *Model) tenantActions() []keyAction {
+	k := tenantKeys
+	back := k.Back
+	if m.tenant.checking {
+		back.SetHelp("esc", "stop checking and go back")
+	}
+	return []keyAction{act(k.Check, m.resolveTenant), act(k.Overview, m.openOverview),
+		act(back, func() tea.Cmd { return m.setStep(StepConsent) })}
 }
 
 func (m *Model) viewTenant(int) string {

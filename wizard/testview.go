@@ -1,6 +1,7 @@
 package wizard
 
 import (
+	"charm.land/bubbles/v2/key"
 	"fmt"
 	"strings"
 
@@ -11,64 +12,68 @@ import (
 // testTableRows is how many tenants the multi-tenant table shows at once.
 const testTableRows = 6
 
+// testKeyMap is step 6's keys.
+type testKeyMap struct{ Up, Down, StopWait, Retry, Next, SaveAnyway, Back key.Binding }
+
+var testKeys = testKeyMap{
+	Up:         quiet("up", "k"),
+	Down:       quiet("down", "j"),
+	StopWait:   bind("w", "stop waiting", "w"),
+	Retry:      bind("r", "retry", "r"),
+	Next:       bind("enter", "next", "enter"),
+	SaveAnyway: bind("s", "save anyway", "s"),
+	Back:       bind("esc", "back to details", "esc", "b"),
+}
+
+// testActions are the keys of the test as it stands: waiting, running,
+// failed (its fixes by number) or passed.
+func (m *Model) testActions() []keyAction {
+	k, t := testKeys, &m.test
+	as := []keyAction{
+		act(k.Up, func() tea.Cmd { t.row = max(t.row-1, 0); return nil }),
+		act(k.Down, func() tea.Cmd { t.row = min(t.row+1, max(len(t.tenants)-1, 0)); return nil }),
+	}
+	back := act(k.Back, func() tea.Cmd { return m.setStep(StepDetails) })
+	switch {
+	case t.wait != nil:
+		return append(as, act(k.StopWait, func() tea.Cmd { m.stopWaiting(); return nil }), back)
+	case t.running():
+		back.SetHelp("esc", "stop and go back to details")
+		return append(as, back)
+	case t.err != nil || t.hasUnfinished():
+		return append(as, back)
+	case len(t.failedRows()) > 0:
+		for i, f := range m.fixes() {
+			n := itoa(i + 1)
+			as = append(as, act(bind(n, f.label, n), func() tea.Cmd { return m.applyFix(f) }))
+		}
+		retry := k.Retry
+		retry.SetHelp("r", "retry failed")
+		return append(as, act(retry, func() tea.Cmd { return m.startRun(t.failedRows()) }),
+			act(k.SaveAnyway, func() tea.Cmd { return m.setStep(StepSummary) }), back)
+	}
+	all := make([]int, len(t.tenants))
+	for i := range all {
+		all[i] = i
+	}
+	return append(as, act(k.Next, func() tea.Cmd { return m.setStep(StepSummary) }),
+		act(k.Retry, func() tea.Cmd { return m.startRun(all) }), back)
+}
+
 func (m *Model) updateTest(msg tea.Msg) tea.Cmd {
 	k, ok := msg.(tea.KeyPressMsg)
 	if !ok {
 		return nil
 	}
 	t := &m.test
-	switch k.String() {
-	case "up", "k":
-		t.row = max(t.row-1, 0)
-	case "down", "j":
-		t.row = min(t.row+1, max(len(t.tenants)-1, 0))
-	case "w":
-		m.stopWaiting()
-	case "r":
-		if !t.running() && len(t.failedRows()) > 0 {
-			return m.startRun(t.failedRows())
-		}
-	case "1", "2", "3", "4":
-		if fs := m.fixes(); !t.running() && t.wait == nil {
-			if n := int(k.String()[0] - '1'); n < len(fs) {
-				return m.applyFix(fs[n])
-			}
-		}
-	case "enter":
-		if !t.running() && t.err == nil && !t.hasUnfinished() && len(t.failedRows()) == 0 {
-			return m.setStep(StepSummary)
-		}
-	case "s":
-		if !t.running() && !t.hasUnfinished() && len(t.failedRows()) > 0 {
-			return m.setStep(StepSummary)
-		}
-	case "esc", "b":
-		return m.setStep(StepDetails)
-	}
+	cmd, _ := press(k, m.testActions())
 	if t.row < t.offset {
 		t.offset = t.row
 	}
 	if t.row >= t.offset+testTableRows {
 		t.offset = t.row - testTableRows + 1
 	}
-	return nil
-}
-
-func (m *Model) testKeys() []string {
-	t := m.test
-	switch {
-	case t.wait != nil:
-		return []string{"w stop waiting", "esc back to details"}
-	case t.running():
-		return []string{"esc stop and go back to details"}
-	case len(t.failedRows()) > 0:
-		var keys []string
-		for i, f := range m.fixes() {
-			keys = append(keys, itoa(i+1)+" "+f.label)
-		}
-		return append(keys, "r retry failed", "s save anyway", "esc back to details")
-	}
-	return []string{"enter next", "r retry", "esc back to details"}
+	return cmd
 }
 
 // viewTest fits in h lines: the checks are clipped, never the verdict.

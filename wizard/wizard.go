@@ -146,6 +146,7 @@ type RunOptions struct {
 // quits, which returns an error wrapping context.Canceled.
 func Run(ctx context.Context, opts Options, ro RunOptions) (Result, error) {
 	m := New(opts)
+	m.ctx = ctx
 	defer m.Close()
 	progOpts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithInput(ro.In), tea.WithOutput(ro.Out)}
 	if ro.Profile != 0 {

@@ -246,7 +246,7 @@ func TestFinishSaves(t *testing.T) {
 	if c.Mode != store.OneToOne || c.Mappings[0].TenantID != tenantA || c.LastValidation == nil || !c.LastValidation.OK {
 		t.Errorf("connector %+v", c)
 	}
-	if _, cmd := m.Update(key("enter")); cmd == nil {
+	if _, cmd := m.Update(keyPress("enter")); cmd == nil {
 		t.Error("enter after saving does not quit")
 	}
 }
@@ -320,12 +320,12 @@ var goldenSteps = []struct {
 }{
 	{"1-connectors", func(m *Model) {}},
 	{"2-choose", func(m *Model) { send(m, "enter") }},
-	{"3-consent", func(m *Model) { send(m, "enter", "enter", "enter", listenerMsg{l: &listener{hits: make(chan string)}}) }},
+	{"3-consent", func(m *Model) { send(m, "enter", "enter", "enter", listenerMsg{l: &listener{replies: make(chan reply), done: make(chan struct{})}}) }},
 	{"3-consent-rejected", func(m *Model) {
 		send(m, "enter", "enter", "enter", consentMsg{"/consent?error=access_denied&error_description=AADSTS65004:+User+declined+to+consent+to+access+the+app.&admin_consent=True&state=0123456789abcdef"})
 	}},
 	{"3-consent-headless", func(m *Model) {
-		m.opts.Browser = &fakeBrowser{headless: "This is an SSH session, so no browser is opened here: open the link on your own computer."}
+		m.opts.Browser = &fakeBrowser{headless: "This is an SSH session, so no browser opens here."}
 		send(m, "enter", "enter", "enter", "enter")
 	}},
 	{"4-tenant", func(m *Model) { send(m, "enter", "enter", "enter", consentMsg{granted}, "enter") }},
