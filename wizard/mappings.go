@@ -154,7 +154,7 @@ func (m *Model) undoRemove() {
 
 // detailsKeyMap is step 5's keys; the rest go to the focused field.
 type detailsKeyMap struct {
-	Enter, Next, Prev, Test, Undo, Back key.Binding
+	Enter, Next, Prev, Test, Undo, Back   key.Binding
 	RowUp, RowDown, Edit, Remove, Restore key.Binding
 }
 

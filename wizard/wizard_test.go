@@ -320,7 +320,9 @@ var goldenSteps = []struct {
 }{
 	{"1-connectors", func(m *Model) {}},
 	{"2-choose", func(m *Model) { send(m, "enter") }},
-	{"3-consent", func(m *Model) { send(m, "enter", "enter", "enter", listenerMsg{l: &listener{replies: make(chan reply), done: make(chan struct{})}}) }},
+	{"3-consent", func(m *Model) {
+		send(m, "enter", "enter", "enter", listenerMsg{l: &listener{replies: make(chan reply), done: make(chan struct{})}})
+	}},
 	{"3-consent-rejected", func(m *Model) {
 		send(m, "enter", "enter", "enter", consentMsg{"/consent?error=access_denied&error_description=AADSTS65004:+User+declined+to+consent+to+access+the+app.&admin_consent=True&state=0123456789abcdef"})
 	}},
