@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/paratira/mdeconnect/defender"
 	"github.com/paratira/mdeconnect/store"
 	"github.com/spf13/cobra"
 )
@@ -19,12 +20,19 @@ type app struct {
 	// inTTY, outTTY and errTTY say whether each stream is a terminal.
 	inTTY, outTTY, errTTY bool
 
-	// httpClient, when set, replaces the engine's default client (tests).
+	// httpClient carries every request to Microsoft, engines' and the
+	// wizard's: newHTTPClient's, or a test's. --debug wraps it.
 	httpClient *http.Client
+	// caErr says why the CA files of the environment cannot be trusted;
+	// newEngine stops with it.
+	caErr error
 	// keyring, when set, replaces the system keyring (tests).
 	keyring store.Keyring
 	// consentPoll is the first wait between re-tests of a fresh consent.
 	consentPoll time.Duration
+	// limits keep every engine of this process, whatever connector it
+	// tests, under Microsoft's per-API rate limits for each tenant.
+	limits *defender.RateLimits
 	// storeWarned is set once the store's warnings (files others can read)
 	// have been shown, so a command shows them once.
 	storeWarned bool
@@ -32,6 +40,9 @@ type app struct {
 	prompts *prompter
 	// onExit runs when the process is about to exit (e.g. print a log path).
 	onExit []func()
+	// width, when set, is the screen width tables fit (tests); else the
+	// terminal's (screenWidth).
+	width func() int
 }
 
 func newApp(s Streams) *app {
@@ -39,8 +50,13 @@ func newApp(s Streams) *app {
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
-	return &app{in: s.In, out: s.Out, errOut: s.Err, getenv: getenv, now: time.Now, consentPoll: 5 * time.Second,
-		inTTY: s.InTTY, outTTY: s.OutTTY, errTTY: s.ErrTTY}
+	a := &app{in: s.In, out: s.Out, errOut: s.Err, getenv: getenv, now: time.Now, consentPoll: 5 * time.Second,
+		inTTY: s.InTTY, outTTY: s.OutTTY, errTTY: s.ErrTTY, limits: defender.NewRateLimits()}
+	a.httpClient, a.caErr = newHTTPClient(getenv)
+	if a.caErr != nil {
+		a.httpClient = &http.Client{Transport: failingTransport{a.caErr}}
+	}
+	return a
 }
 
 func (a *app) finish() {
@@ -66,6 +82,8 @@ func newRootCmd(a *app) *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(flagError)
+	a.setHelp(root)
+	setVersionFlag(root)
 	root.SetIn(a.in)
 	root.SetOut(a.out)
 	root.SetErr(a.errOut)
@@ -83,6 +101,9 @@ func newRootCmd(a *app) *cobra.Command {
 		newTenantCmd(a),
 		newReportCmd(a),
 		newSandboxCmd(a),
+		newVersionCmd(a),
+		newManCmd(a),
 	)
+	a.addCompletions(root)
 	return root
 }

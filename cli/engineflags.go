@@ -55,16 +55,20 @@ func (a *app) checkedSecret(cmd *cobra.Command, f engineFlags, fromStdin bool) (
 	return a.readSecret(cmd.Context(), fromStdin)
 }
 
-// newEngine builds the engine for a command, with the app's HTTP client.
+// newEngine builds the engine for a command, with the app's HTTP client
+// (the process's one transport, with the extra CAs of cabundle.go).
 func (a *app) newEngine(cloud defender.Cloud, clientID, secret string, f engineFlags, onEvent func(defender.Event)) (*defender.Engine, error) {
 	if err := f.check(); err != nil {
 		return nil, err
+	}
+	if a.caErr != nil {
+		return nil, a.caErr
 	}
 	retry := defender.DefaultRetry
 	if f.timeout > 0 {
 		retry.PerRequest = f.timeout
 	}
-	e, err := defender.New(defender.Config{Cloud: cloud, ClientID: clientID, ClientSecret: secret,
+	e, err := defender.New(defender.Config{Cloud: cloud, ClientID: clientID, ClientSecret: secret, Limits: a.limits,
 		HTTPClient: a.traceClient(a.httpClient, secret), Parallel: f.parallel, Retry: retry, OnEvent: onEvent})
 	if err != nil {
 		return nil, usageError{msg: err.Error()}

@@ -12,8 +12,7 @@ import (
 	"github.com/paratira/mdeconnect/internal/lineedit"
 )
 
-// prompter asks the user things on the terminal: a yes/no, a hidden secret,
-// a numbered choice. Every question goes through one line editor
+// prompter asks the user things on the terminal: a yes/no, a hidden secret. Every question goes through one line editor
 // (internal/lineedit) in raw mode, so Ctrl+C ends any of them at once and
 // escape sequences never become input. When the input is not a terminal, it
 // reads plain lines (a script's answers).
@@ -79,31 +78,6 @@ func (p *prompter) confirm(ctx context.Context, question string) (bool, error) {
 func (p *prompter) secret(ctx context.Context, label string) (string, error) {
 	fmt.Fprint(p.out, label)
 	return p.line(ctx, true)
-}
-
-// choose asks for one of options by number and returns its index; enter
-// alone picks def.
-func (p *prompter) choose(ctx context.Context, question string, options []string, def int) (int, error) {
-	fmt.Fprintln(p.out, question)
-	for i, o := range options {
-		fmt.Fprintf(p.out, "  %d) %s\n", i+1, o)
-	}
-	for {
-		fmt.Fprintf(p.out, "Choose 1-%d [%d]: ", len(options), def+1)
-		answer, err := p.line(ctx, false)
-		if err != nil {
-			return 0, err
-		}
-		answer = strings.TrimSpace(answer)
-		if answer == "" {
-			return def, nil
-		}
-		var n int
-		if _, err := fmt.Sscanf(answer, "%d", &n); err == nil && n >= 1 && n <= len(options) {
-			return n - 1, nil
-		}
-		fmt.Fprintf(p.out, "%q is not one of the choices.\n", answer)
-	}
 }
 
 // yes is a y/N answer that said yes.

@@ -43,7 +43,7 @@ func compareTenant(p store.TenantValidation, t defender.TenantResult, consentLin
 	if p.OK && tok.Problem == problem.ConsentMissing {
 		out = append(out, Change{TenantID: t.TenantID, Kind: "consent_removed",
 			Message: fmt.Sprintf("The Paratira enterprise application no longer appears in tenant %s: it passed its last test, and now Entra ID says the app is not there (consent removed or revoked). "+
-				"Reconnect: a Global, Cloud Application or Application Administrator of the tenant opens %s and accepts, then re-test.", t.TenantID, consentLink(t.TenantID))})
+				"Reconnect: a Global Administrator or Privileged Role Administrator of the tenant opens %s and accepts, then re-test. %s", t.TenantID, consentLink(t.TenantID), problem.ApproverRoles)})
 	}
 	if t.Info != nil {
 		if p.RegionScope != "" && t.Info.RegionScope != "" && p.RegionScope != t.Info.RegionScope {
@@ -55,7 +55,7 @@ func compareTenant(p store.TenantValidation, t defender.TenantResult, consentLin
 				Message: fmt.Sprintf("tenant %s's cloud changed from %s to %s", t.TenantID, p.CloudInstance, t.Info.CloudInstance)})
 		}
 	}
-	if now := grantedRoles(t); len(now) > 0 && len(p.GrantedRoles) > 0 {
+	if now, _ := recordedRoles(t); len(now) > 0 && len(p.GrantedRoles) > 0 {
 		added, removed := diff(p.GrantedRoles, now), diff(now, p.GrantedRoles)
 		if len(added)+len(removed) > 0 {
 			out = append(out, Change{TenantID: t.TenantID, Kind: "roles", Before: strings.Join(p.GrantedRoles, ","), After: strings.Join(now, ","),
@@ -63,15 +63,6 @@ func compareTenant(p store.TenantValidation, t defender.TenantResult, consentLin
 		}
 	}
 	return out
-}
-
-func grantedRoles(t defender.TenantResult) []string {
-	var roles []string
-	for _, c := range t.Claims {
-		roles = append(roles, c.Roles...)
-	}
-	slices.Sort(roles)
-	return slices.Compact(roles)
 }
 
 // diff lists what b has that a lacks.

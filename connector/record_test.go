@@ -1,6 +1,7 @@
 package connector
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -31,7 +32,7 @@ func TestValidationRecord(t *testing.T) {
 		roles                []string
 		check                store.Check
 	}{
-		{v.Tenants[0], tenantA, "EU", "microsoftonline.com", true, []string{"Alert.Read.All", "Directory.Read.All", "Machine.Read.All"},
+		{v.Tenants[0], tenantA, "EU", "microsoftonline.com", true, []string{"Machine.Read.All", "Alert.Read.All", "Directory.Read.All"},
 			store.Check{ID: string(defender.CheckToken), Status: "pass"}},
 		{v.Tenants[1], tenantB, "", "", false, nil,
 			store.Check{ID: string(defender.CheckToken), Status: "fail", Problem: "invalid_client_secret"}},
@@ -100,5 +101,29 @@ func TestResolveMappings(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A token claiming 100,000 roles was stored whole: the record keeps the
+// required and excess roles first, at most store.MaxGrantedRoles, and counts
+// the rest; a re-test of the same token shows no role change.
+func TestValidationRecordBoundsRoles(t *testing.T) {
+	roles := []string{"Machine.Isolate"}
+	for i := range 100_000 {
+		roles = append(roles, fmt.Sprintf("Custom.Role%06d", i))
+	}
+	roles = append(roles, "ServiceHealth.Read.All", "Machine.Read.All")
+	tr := defender.TenantResult{TenantID: tenantA, OK: true, Claims: map[string]defender.Claims{"defender": {Roles: roles}}}
+	v := ValidationRecord(defender.Result{OK: true, Tenants: []defender.TenantResult{tr}}, fixedNow)
+	tv := v.Tenants[0]
+	if len(tv.GrantedRoles) != store.MaxGrantedRoles || tv.OtherRoles != len(roles)-store.MaxGrantedRoles {
+		t.Fatalf("kept %d roles, %d others", len(tv.GrantedRoles), tv.OtherRoles)
+	}
+	if want := []string{"Machine.Read.All", "ServiceHealth.Read.All", "Machine.Isolate"}; !slices.Equal(tv.GrantedRoles[:3], want) {
+		t.Errorf("first roles %v, want %v", tv.GrantedRoles[:3], want)
+	}
+	c := store.Connector{Mappings: []store.Mapping{{TenantID: tenantA}}}
+	if ch := Compare(c, &v, defender.Result{Tenants: []defender.TenantResult{tr}}, func(string) string { return "" }); len(ch) != 0 {
+		t.Errorf("the same token shows changes: %+v", ch)
 	}
 }

@@ -103,6 +103,11 @@ func networkError(err error, host string) error {
 	if errors.Is(err, context.Canceled) {
 		return err
 	}
+	// The guarded client's own refusals (a redirect elsewhere, a reply over
+	// its bound) are already classified: keep them.
+	if e := new(Error); errors.As(err, &e) {
+		return e
+	}
 	var ue x509.UnknownAuthorityError
 	var he x509.HostnameError
 	var dnsErr *net.DNSError

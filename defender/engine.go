@@ -116,6 +116,7 @@ func (e *Engine) ResolveTenant(ctx context.Context, input string) (TenantInfo, e
 	if err != nil {
 		return TenantInfo{}, err
 	}
+	info = info.clean()
 	// A tenant of another sign-in cloud gets no token here: say so now. A
 	// mere hint (a GCC tenant in the global cloud) waits for the tenant check.
 	if cerr, definite := cloudMismatch(e.cfg.Cloud, info); definite {

@@ -26,6 +26,16 @@ var requiredRoles = []requiredRole{
 	{ResourceGraph, "ServiceHealth.Read.All", []string{"ServiceHealth.Read.All"}},
 }
 
+// RequiredRoles lists the application permissions Paratira needs, Defender's
+// first, then Microsoft Graph's.
+func RequiredRoles() []string {
+	out := make([]string, len(requiredRoles))
+	for i, r := range requiredRoles {
+		out[i] = r.name
+	}
+	return out
+}
+
 // writeWords mark a role that grants more than reading.
 var writeWords = []string{"ReadWrite", "Write", "Isolate", "Scan", "Manage", "Offboard", "Quarantine",
 	"RestrictExecution", "CollectForensics", "LiveResponse", "Ti.ReadWrite"}

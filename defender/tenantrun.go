@@ -242,7 +242,7 @@ func (r *tenantRun) end(ctx context.Context, id CheckID, o outcome) {
 		o = skip("cancelled before it finished")
 	}
 	r.mu.Lock()
-	res := CheckResult{ID: id, Status: o.status, Problem: o.problem, Message: o.message, Diag: o.diag, SuggestedCloud: o.cloud,
+	res := CheckResult{ID: id, Status: o.status, Problem: o.problem, Message: clean(o.message), Diag: o.diag.clean(), SuggestedCloud: o.cloud,
 		DurationMS: r.e.cfg.Now().Sub(r.started[id]).Milliseconds()}
 	if o.status == Fail || o.status == Warn {
 		res.Remedy = o.problem.Remedy()
@@ -262,7 +262,11 @@ func (r *tenantRun) skipRest(why string) {
 }
 
 func (r *tenantRun) result() TenantResult {
-	tr := TenantResult{TenantID: r.target.TenantID, Customer: r.target.Customer, OK: true, Info: r.info, Claims: map[string]Claims{}}
+	tr := TenantResult{TenantID: r.target.TenantID, Customer: r.target.Customer, OK: true, Claims: map[string]Claims{}}
+	if r.info != nil {
+		info := r.info.clean()
+		tr.Info = &info
+	}
 	for _, id := range CheckIDs() {
 		c := r.results[id]
 		tr.Checks = append(tr.Checks, c)
@@ -271,10 +275,10 @@ func (r *tenantRun) result() TenantResult {
 		}
 	}
 	if r.defender != nil && !r.defender.Opaque {
-		tr.Claims[ResourceDefender] = r.defender.Claims
+		tr.Claims[ResourceDefender] = r.defender.Claims.clean()
 	}
 	if r.graph != nil && !r.graph.Opaque {
-		tr.Claims[ResourceGraph] = r.graph.Claims
+		tr.Claims[ResourceGraph] = r.graph.Claims.clean()
 	}
 	r.e.emit(Event{Kind: TenantFinished, TenantID: r.target.TenantID, Tenant: &tr})
 	return tr

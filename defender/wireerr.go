@@ -24,10 +24,10 @@ type Error struct {
 
 func (e *Error) Error() string {
 	if e.Msg != "" {
-		return e.Msg
+		return clean(e.Msg)
 	}
 	if e.Err != nil {
-		return e.Err.Error()
+		return clean(e.Err.Error())
 	}
 	return e.Problem.Title()
 }
