@@ -18,8 +18,9 @@ const maxConsentDelay = 30 * time.Second
 type waitState struct {
 	// missing says, by tenant, what the last try still lacked.
 	missing map[string]string
-	// next is when the next try starts; deadline when the wait gives up.
-	next, deadline time.Time
+	// next is when the next try starts; deadline when the wait gives up;
+	// since when it began.
+	next, deadline, since time.Time
 }
 
 // waitingMsg says a try found the consent still on its way.
@@ -47,7 +48,7 @@ func (m *Model) waitForConsent() tea.Cmd {
 	})
 	if cmd != nil {
 		now := m.opts.Now()
-		t.wait = &waitState{missing: missing, next: now.Add(first), deadline: now.Add(wait)}
+		t.wait = &waitState{missing: missing, next: now.Add(first), deadline: now.Add(wait), since: now}
 	}
 	return cmd
 }
@@ -110,6 +111,9 @@ func (m *Model) waitView(w int) string {
 		next = "next try in " + clock(d)
 	}
 	left := clock(max(t.wait.deadline.Sub(now), 0)) + " left"
+	if d := now.Sub(t.wait.since); d >= time.Second {
+		left = "waited " + clock(d) + " · " + left
+	}
 	var per []string
 	for _, i := range t.indices {
 		if why, ok := t.wait.missing[t.tenants[i].target.TenantID]; ok {

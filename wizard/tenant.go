@@ -4,6 +4,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	"context"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
@@ -24,6 +25,8 @@ type tenantState struct {
 	checked string
 	stop    context.CancelFunc
 	err     error
+	// since is when the lookup in flight began.
+	since time.Time
 }
 
 type resolvedMsg struct {
@@ -123,7 +126,7 @@ func (m *Model) resolveTenant() tea.Cmd {
 	}
 	t.cancel()
 	ctx, cancel := context.WithCancel(context.Background())
-	t.stop, t.checking, t.err = cancel, true, nil
+	t.stop, t.checking, t.err, t.since = cancel, true, nil, m.opts.Now()
 	t.seq++
 	seq := t.seq
 	return func() tea.Msg {
@@ -216,7 +219,11 @@ func (m *Model) viewTenant(int) string {
 	b.WriteString(t.input.View() + "\n\n")
 	switch {
 	case t.checking:
-		b.WriteString(m.spin.View() + " Checking that the tenant exists…")
+		s := "Checking with Microsoft that the tenant exists (its sign-in discovery)"
+		if d := m.opts.Now().Sub(t.since); d >= time.Second {
+			s += " · " + clock(d)
+		}
+		b.WriteString(hangAfter(m.spin.View()+" ", s+" · esc stops", 2, m.width))
 	case t.err != nil:
 		b.WriteString(m.problemLine(t.err))
 	case t.parseErr != nil:

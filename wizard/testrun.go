@@ -2,6 +2,7 @@ package wizard
 
 import (
 	"context"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/paratira/mdeconnect/defender"
@@ -27,6 +28,8 @@ type testState struct {
 	waitOver bool
 	// report is the support report of the last failed run.
 	report reportState
+	// started is when the run in flight began.
+	started time.Time
 }
 
 // tenantRow is one tenant's progress and result.
@@ -155,7 +158,7 @@ func (m *Model) launch(rows []int, work runWork) tea.Cmd {
 		t.err = err
 		return nil
 	}
-	t.stop, t.ch = cancel, ch
+	t.stop, t.ch, t.started = cancel, ch, m.opts.Now()
 	go func() {
 		res, err := work(ctx, targets, newEngine, func(w defender.Waiting) { send(waitingMsg{run, w}) })
 		send(runDoneMsg{run, res, err})

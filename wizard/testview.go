@@ -3,7 +3,9 @@ package wizard
 import (
 	"charm.land/bubbles/v2/key"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/paratira/mdeconnect/defender"
@@ -213,7 +215,7 @@ func (m *Model) testVerdict(w int) string {
 	case t.wait != nil:
 		return m.waitView(w)
 	case t.running() || t.hasUnfinished():
-		return m.spin.View() + " Testing… " + m.st.dim.Render(totals)
+		return m.runningLine(w) + "\n" + m.st.dim.Render(totals)
 	case len(t.failedRows()) > 0:
 		out := m.st.fail.Render("✗ "+totals) + "\n" + m.fixLine()
 		if rl := m.reportLine(); rl != "" {
@@ -235,4 +237,37 @@ func (m *Model) fixLine() string {
 		return "Fix the details (esc), " + rest
 	}
 	return "Fix it: " + strings.Join(offers, " · ") + "; then it tests again. Or " + rest
+}
+
+// runningLine says what a run waits for: the checks whose answer from
+// Microsoft has not come yet, for how long, and how to stop.
+func (m *Model) runningLine(w int) string {
+	t := m.test
+	var active []string
+	busy := 0
+	for _, i := range t.indices {
+		r := t.tenants[i]
+		if r.result == nil {
+			busy++
+		}
+		for _, id := range defender.CheckIDs() {
+			if r.active[id] && !slices.Contains(active, id.Title()) {
+				active = append(active, id.Title())
+			}
+		}
+	}
+	s := "Testing: starting"
+	switch {
+	case len(active) == 1:
+		s = "Testing: waiting for Microsoft to answer " + active[0]
+	case len(active) > 1:
+		s = fmt.Sprintf("Testing: waiting for Microsoft to answer %d checks (%s, …)", len(active), active[0])
+	}
+	if len(t.tenants) > 1 {
+		s += fmt.Sprintf(" in %d tenants", busy)
+	}
+	if d := m.opts.Now().Sub(t.started); d >= time.Second {
+		s += " · " + clock(d)
+	}
+	return hangAfter(m.spin.View()+" ", s+" · esc stops the test", 2, w)
 }
