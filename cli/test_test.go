@@ -11,6 +11,7 @@ import (
 const secret = defendertest.SandboxClientSecret
 
 func TestAdHocTest(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	healthy, bad := h.scenario("healthy"), h.scenario("invalid-secret")
 	tests := []struct {
@@ -54,6 +55,7 @@ func TestAdHocTest(t *testing.T) {
 }
 
 func TestAdHocTestJSONContract(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	ok, bad := h.scenario("healthy"), h.scenario("missing-role")
 	r := h.run(secret, "test", "--tenant", ok.TenantID+"=A", "--tenant", bad.TenantID+"=B", "--client-secret-stdin", "--json")
@@ -72,7 +74,7 @@ func TestAdHocTestJSONContract(t *testing.T) {
 		t.Fatalf("%d tenants", len(tenants))
 	}
 	first := tenants[0].(map[string]any)
-	if !sameKeys(first, "tenant_id", "customer", "ok", "checks") || first["customer"] != "A" || first["ok"] != true {
+	if !sameKeys(first, "tenant_id", "input", "customer", "ok", "checks") || first["customer"] != "A" || first["ok"] != true {
 		t.Errorf("tenant = %v", first)
 	}
 	check := first["checks"].([]any)[0].(map[string]any)

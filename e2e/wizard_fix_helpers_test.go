@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,32 +14,6 @@ import (
 	"github.com/charmbracelet/x/vt"
 	"github.com/creack/pty"
 )
-
-// The wizard's fix-and-retest runs share one build of the binary.
-var (
-	fixBinOnce sync.Once
-	fixBinPath string
-	fixBinErr  error
-)
-
-func fixBinary(t *testing.T) string {
-	t.Helper()
-	fixBinOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "mdeconnect-e2e-fix")
-		if err != nil {
-			fixBinErr = err
-			return
-		}
-		fixBinPath = filepath.Join(dir, "mdeconnect")
-		if out, err := exec.Command("go", "build", "-o", fixBinPath, "..").CombinedOutput(); err != nil {
-			fixBinErr = errors.New(string(out))
-		}
-	})
-	if fixBinErr != nil {
-		t.Fatalf("go build: %v", fixBinErr)
-	}
-	return fixBinPath
-}
 
 // fixTerm is the wizard in a pseudo-terminal, drawn by an emulator.
 type fixTerm struct {
@@ -56,7 +29,7 @@ type fixTerm struct {
 
 func startFixTerm(t *testing.T, config, cache string, args ...string) *fixTerm {
 	t.Helper()
-	cmd := exec.Command(fixBinary(t), args...)
+	cmd := exec.Command(binary(t), args...)
 	cmd.Env = []string{"TERM=xterm-256color", "PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(),
 		"MDECONNECT_CONFIG_DIR=" + config, "XDG_CACHE_HOME=" + cache, "MDECONNECT_SECRET_STORE=file"}
 	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 30, Cols: 100})

@@ -15,6 +15,7 @@ const (
 )
 
 func TestWizardFixTenantThenPass(t *testing.T) {
+	t.Parallel()
 	tm := startFixTerm(t, t.TempDir(), t.TempDir(), "--sandbox", "--scenario", "healthy", "--latency", "0")
 	tm.toTenantStep()
 	tm.detailsWith(healthyDomain, notFoundTenant)
@@ -33,6 +34,7 @@ func TestWizardFixTenantThenPass(t *testing.T) {
 }
 
 func TestWizardFixSecretThenPass(t *testing.T) {
+	t.Parallel()
 	tm := startFixTerm(t, t.TempDir(), t.TempDir(), "--sandbox", "--scenario", "healthy", "--latency", "0")
 	tm.toTenantStep()
 	tm.press(strings.Split(healthyDomain, "")...)
@@ -61,6 +63,7 @@ func TestWizardFixSecretThenPass(t *testing.T) {
 }
 
 func TestWizardFailedThenCtrlC(t *testing.T) {
+	t.Parallel()
 	config, cache := t.TempDir(), t.TempDir()
 	tm := startFixTerm(t, config, cache, "--sandbox", "--scenario", "invalid-secret", "--latency", "0")
 	tm.toTenantStep()

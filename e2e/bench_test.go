@@ -1,4 +1,4 @@
-package cli
+package e2e
 
 import (
 	"bytes"
@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -19,10 +18,6 @@ import (
 	"github.com/paratira/mdeconnect/store"
 )
 
-// envBenchBinary names a built mdeconnect for the start-up benchmarks
-// (scripts/bench.sh builds one); unset, they build their own.
-const envBenchBinary = "MDECONNECT_BENCH_BIN"
-
 // benchConnectors is how many saved connectors `list` reads.
 const benchConnectors = 1000
 
@@ -31,7 +26,7 @@ const benchConnectors = 1000
 // reported: os/exec starts it with vfork, so rusage counts this process's RSS.
 func BenchmarkStartup(b *testing.B) {
 	bin := benchBinary(b)
-	base := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + b.TempDir(), "TERM=xterm-256color", EnvSecretStore + "=file"}
+	base := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + b.TempDir(), "TERM=xterm-256color", envSecretStore + "=file"}
 	env := append(slices.Clone(base), "MDECONNECT_CONFIG_DIR="+savedConnectors(b, benchConnectors))
 	// The floor: what starting any process costs on this machine.
 	b.Run("exec_true", func(b *testing.B) {
@@ -47,7 +42,7 @@ func BenchmarkStartup(b *testing.B) {
 	})
 	b.Run(fmt.Sprintf("list_json_%d", benchConnectors), func(b *testing.B) {
 		benchExit(b, bin, env, func(out []byte) error {
-			var got []listEntry
+			var got []map[string]any
 			if err := json.Unmarshal(out, &got); err != nil || len(got) != benchConnectors {
 				return fmt.Errorf("want %d entries, got %d (%v)", benchConnectors, len(got), err)
 			}
@@ -65,14 +60,12 @@ func BenchmarkStartup(b *testing.B) {
 	})
 }
 
+// benchBinary is the binary TestMain built, or the one MDECONNECT_BENCH_BIN
+// names.
 func benchBinary(b *testing.B) string {
 	b.Helper()
-	if bin := os.Getenv(envBenchBinary); bin != "" {
-		return bin
-	}
-	bin := filepath.Join(b.TempDir(), "mdeconnect")
-	if out, err := exec.Command("go", "build", "-o", bin, "..").CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
+	if bin == "" {
+		b.Fatalf("no binary under -short: set %s or drop -short", envBenchBinary)
 	}
 	return bin
 }

@@ -1,4 +1,4 @@
-package cli
+package e2e
 
 import (
 	"bytes"
@@ -30,10 +30,8 @@ type hygieneRun struct {
 // report, debug log or anything else under HOME, the cache, the config
 // folder and TMPDIR. Reports and debug logs hold no access token either.
 func TestSecretOnlyInItsStore(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
-	}
-	bin := buildBinary(t)
+	t.Parallel()
+	bin := binary(t)
 	root := t.TempDir()
 	dirs := map[string]string{}
 	for _, d := range []string{"home", "cache", "config", "tmp", "reports", "wizard-config"} {
@@ -115,7 +113,7 @@ func TestSecretOnlyInItsStore(t *testing.T) {
 	once("", false, "remove", "Contoso", "--yes")
 	// With the secret in the environment instead of stdin.
 	envRun := exec.Command(bin, "test", "--tenant", healthy, "--debug")
-	envRun.Env = append(append([]string{}, env...), EnvClientSecret+"="+known)
+	envRun.Env = append(append([]string{}, env...), envClientSecret+"="+known)
 	out, _ := envRun.CombinedOutput()
 	runs = append(runs, hygieneRun{envRun.Args[1:], string(out), ""})
 
@@ -194,7 +192,7 @@ func wizardWithSecret(t *testing.T, bin string, base []string, configDir string)
 	}
 	step("Add a new connector", keyEnter)
 	step("By technology", keyEnter, keyEnter)
-	step("Waiting for the consent result", keyEnter)
+	step("Waiting for the admin to click Accept", keyEnter)
 	step("Consent granted", keyEnter)
 	step("Filled in from the consent result", keyEnter)
 	step("Prefilled with the sandbox's own client secret", keyTab, keyTab, keyTab, keyTab, "Contoso", keyEnter, keyEnter)

@@ -1,4 +1,4 @@
-package cli
+package e2e
 
 import (
 	"bufio"
@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -18,24 +19,20 @@ import (
 )
 
 // TestSupportFlowSubprocess is support's desk, for real: the built binary
-// serves the sandbox, `test` trusts it through SSL_CERT_FILE alone, a
-// customer's report is replayed and `test` against the replay agrees.
+// serves the sandbox, `test` trusts it through the CA file the sandbox
+// exports alone, a customer's report is replayed and `test` against the
+// replay agrees.
 func TestSupportFlowSubprocess(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
+	t.Parallel()
+	bin := binary(t)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "mdeconnect")
-	if out, err := exec.Command("go", "build", "-o", bin, "..").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
 	base := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "XDG_CACHE_HOME=" + filepath.Join(dir, "cache"),
 		"MDECONNECT_CONFIG_DIR=" + filepath.Join(dir, "config"), "MDECONNECT_SECRET_STORE=file", "NO_COLOR=1", "TERM=dumb"}
 
 	sandboxEnv, stopSandbox := startSandboxProcess(t, bin, base, "--ca-file", filepath.Join(dir, "ca.pem"))
 	env := append(append([]string{}, base...), sandboxEnv...)
 	if out, code := runProcess(t, bin, env, "test", "--tenant", "contosohealthy.onmicrosoft.com"); code != 0 {
-		t.Fatalf("healthy through SSL_CERT_FILE: exit %d\n%s", code, out)
+		t.Fatalf("healthy through the exported CA file: exit %d\n%s", code, out)
 	}
 	bad, _ := defendertest.Lookup("invalid-secret")
 	out, code := runProcess(t, bin, env, "test", "--tenant", bad.TenantID, "--json")
@@ -78,6 +75,31 @@ func TestSupportFlowSubprocess(t *testing.T) {
 	}
 }
 
+// report is what these tests read of a file `mdeconnect report` wrote.
+type report struct {
+	Tenants []struct {
+		Customer string `json:"customer"`
+		Checks   []struct {
+			ID      defender.CheckID `json:"id"`
+			Status  defender.Status  `json:"status"`
+			Problem problem.Code     `json:"problem"`
+		} `json:"checks"`
+	} `json:"tenants"`
+}
+
+func readReportFile(t *testing.T, path string) report {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatalf("%s is not a report: %v", path, err)
+	}
+	return rep
+}
+
 // startSandboxProcess starts `mdeconnect sandbox args` and reads its exports.
 func startSandboxProcess(t *testing.T, bin string, env []string, args ...string) ([]string, func(os.Signal) int) {
 	t.Helper()
@@ -117,6 +139,25 @@ func startSandboxProcess(t *testing.T, bin string, env []string, args ...string)
 	return out, stop
 }
 
+// readExports parses `export K=V` lines up to the client ID comment.
+func readExports(t *testing.T, sc *bufio.Scanner) map[string]string {
+	t.Helper()
+	env := map[string]string{"NO_COLOR": "1"}
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "# client ID") {
+			return env
+		}
+		k, v, ok := strings.Cut(strings.TrimPrefix(line, "export "), "=")
+		if !ok {
+			t.Fatalf("not an export line: %q", line)
+		}
+		env[k] = strings.Trim(v, "'")
+	}
+	t.Fatalf("sandbox printed no client ID line: %v", sc.Err())
+	return nil
+}
+
 // runProcess runs the binary and returns its stdout (stderr too when it
 // fails to parse) and its exit code.
 func runProcess(t *testing.T, bin string, env []string, args ...string) (string, int) {
@@ -133,4 +174,30 @@ func runProcess(t *testing.T, bin string, env []string, args ...string) (string,
 		stdout.Write(stderr.Bytes())
 	}
 	return stdout.String(), cmd.ProcessState.ExitCode()
+}
+
+// resultProblems is the sorted set of problem codes in a test's JSON.
+func resultProblems(t *testing.T, out string) []problem.Code {
+	t.Helper()
+	var res struct {
+		Tenants []struct {
+			Checks []struct {
+				Status  string       `json:"status"`
+				Problem problem.Code `json:"problem"`
+			} `json:"checks"`
+		} `json:"tenants"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("test --json: %v\n%s", err, out)
+	}
+	var codes []problem.Code
+	for _, tn := range res.Tenants {
+		for _, c := range tn.Checks {
+			if c.Problem != "" {
+				codes = append(codes, c.Problem)
+			}
+		}
+	}
+	slices.Sort(codes)
+	return slices.Compact(codes)
 }

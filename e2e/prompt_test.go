@@ -1,4 +1,4 @@
-package cli
+package e2e
 
 import (
 	"os"
@@ -12,10 +12,8 @@ import (
 // TestCtrlCAtTheSecretPrompt: on a terminal the hidden secret prompt ends at
 // once on Ctrl+C, with exit 130, instead of waiting for Enter.
 func TestCtrlCAtTheSecretPrompt(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
-	}
-	bin := buildBinary(t)
+	t.Parallel()
+	bin := binary(t)
 	tm := startTerm(t, bin, []string{"MDECONNECT_CONFIG_DIR=" + t.TempDir()}, "test", "--tenant", "contoso.com", "--client-secret-stdin")
 	tm.waitFor("Client secret (input hidden)")
 	tm.send(keyCtrlC)
@@ -30,16 +28,14 @@ func TestCtrlCAtTheSecretPrompt(t *testing.T) {
 // TestSecretTypedAtThePrompt: a secret typed at the hidden prompt (with a
 // correction) is used, and never shown.
 func TestSecretTypedAtThePrompt(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
-	}
+	t.Parallel()
+	bin := binary(t)
 	c := defendertest.NewTestCloud(t, defendertest.Options{})
 	ca := filepath.Join(t.TempDir(), "ca.pem")
 	if err := os.WriteFile(ca, c.CACertPEM(), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	healthy, _ := defendertest.Lookup("healthy")
-	bin := buildBinary(t)
 	tm := startTerm(t, bin, []string{"MDECONNECT_CONFIG_DIR=" + t.TempDir(), "SSL_CERT_FILE=" + ca, "NO_COLOR=1",
 		"MDECONNECT_LOGIN_URL=" + c.LoginURL, "MDECONNECT_API_URL=" + c.APIURL, "MDECONNECT_GRAPH_URL=" + c.GraphURL},
 		"test", "--tenant", healthy.TenantID, "--client-secret-stdin")
