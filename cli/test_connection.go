@@ -113,6 +113,8 @@ type checkRun struct {
 	// wait, when set, re-tests tenants whose fresh consent has not propagated.
 	wait time.Duration
 	prog *progress
+	// name is the saved connector's, "" for an ad hoc test.
+	name string
 }
 
 // runChecks validates with progress on stderr when it is a terminal.
@@ -132,15 +134,19 @@ func (a *app) runChecks(cmd *cobra.Command, r checkRun) (defender.Result, error)
 		if err != nil {
 			return defender.Result{}, err
 		}
-		return eng.Validate(cmd.Context(), r.targets)
+		res, err := eng.Validate(cmd.Context(), r.targets)
+		a.withRemedies(&res, r)
+		return res, err
 	}
 	if _, err := newEngine(); err != nil {
 		return defender.Result{}, err
 	}
-	return defender.WaitForConsent(cmd.Context(), newEngine, r.targets, r.wait, a.consentPoll, func(w defender.Waiting) {
+	res, err := defender.WaitForConsent(cmd.Context(), newEngine, r.targets, r.wait, a.consentPoll, func(w defender.Waiting) {
 		r.prog.clear()
 		fmt.Fprintln(a.errOut, w.String())
 	})
+	a.withRemedies(&res, r)
+	return res, err
 }
 
 // printResult writes a result as JSON or text, and turns failures into exit 3.

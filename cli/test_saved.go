@@ -86,7 +86,7 @@ func (a *app) testConnector(cmd *cobra.Command, st *store.Store, c store.Connect
 	if err != nil {
 		return defender.Result{}, fmt.Errorf("connector %q: %w; set a new one with `mdeconnect edit %s --client-secret-stdin`", c.Name, err, connector.ShellQuote(c.Name))
 	}
-	r.cloud, r.clientID, r.secret = cloud, c.ClientID, secret
+	r.cloud, r.clientID, r.secret, r.name = cloud, c.ClientID, secret, c.Name
 	res, err := a.runChecks(cmd, r)
 	if err != nil {
 		return res, err

@@ -128,7 +128,7 @@ func (e *Engine) ResolveTenant(ctx context.Context, input string) (TenantInfo, e
 func (e *Engine) tokens() (*tokens, error) {
 	e.once.Do(func() {
 		if e.cfg.ClientSecret == "" {
-			e.terr = errors.New("no client secret: pass it on stdin with --client-secret-stdin or in MDECONNECT_CLIENT_SECRET")
+			e.terr = errors.New("no client secret was given")
 			return
 		}
 		e.tok, e.terr = newTokens(e.cfg.Cloud, e.cfg.ClientID, e.cfg.ClientSecret, e.cfg.HTTPClient, e.cfg.Retry)

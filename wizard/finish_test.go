@@ -31,7 +31,7 @@ func TestFinishRecordsEveryRole(t *testing.T) {
 		t.Fatalf("not saved: %+v", st.list)
 	}
 	tv := st.list[0].LastValidation.Tenants[0]
-	if want := []string{"Directory.Read.All", "Machine.Read.All"}; !slices.Equal(tv.GrantedRoles, want) {
+	if want := []string{"Machine.Read.All", "Directory.Read.All"}; !slices.Equal(tv.GrantedRoles, want) {
 		t.Errorf("roles %v, want %v", tv.GrantedRoles, want)
 	}
 	if tv.RegionScope != "NA" || len(tv.Checks) != len(defender.CheckIDs()) {
