@@ -33,7 +33,13 @@ func newAddCmd(a *app) *cobra.Command {
 		Long: "Add a Defender for Endpoint connector without the wizard, for scripts and bulk\n" +
 			"onboarding. The connection is tested first and the connector saved only when no\n" +
 			"check failed, unless --skip-test or --force (which records the failures).\n" +
-			"Run without flags on a terminal, it starts the wizard.",
+			"Run without flags on a terminal, it starts the wizard.\n\n" +
+			"A tenant given by domain is stored under its tenant ID, the domain kept as its label:\n" +
+			"the test finds it, and with --skip-test Microsoft's OpenID discovery does (no sign-in).\n" +
+			"With --skip-test, a domain that cannot be resolved (offline, a typo) saves nothing:\n" +
+			"give the tenant ID instead, which needs no lookup. With --force, a tenant the test\n" +
+			"could not find is kept as typed. A tenant another saved connector maps too is named\n" +
+			"in a warning (not an error).",
 		Example: "  mdeconnect add --name Contoso --tenant contoso.com=Contoso --client-secret-stdin < secret.txt\n" +
 			"  mdeconnect add --name MSP --mode one-to-many --mappings-file tenants.csv --client-secret-stdin < secret.txt",
 		Args: cobra.NoArgs,
@@ -53,7 +59,7 @@ func newAddCmd(a *app) *cobra.Command {
 	f.StringVar(&o.mode, "mode", "", "mapping mode: one-to-one or one-to-many (default: from the number of tenants)")
 	f.BoolVar(&o.secretIn, "client-secret-stdin", false, "read the client secret from stdin (or set MDECONNECT_CLIENT_SECRET)")
 	f.StringVar(&o.secretStore, "secret-store", "", "where the secret is kept: auto, keyring or file (or MDECONNECT_SECRET_STORE)")
-	f.BoolVar(&o.skipTest, "skip-test", false, "save without testing the connection")
+	f.BoolVar(&o.skipTest, "skip-test", false, "save without testing the connection (domains are still resolved to tenant IDs)")
 	f.BoolVar(&o.force, "force", false, "save even when checks fail, recording the failures")
 	f.BoolVar(&o.jsonOut, "json", false, "print the outcome as JSON on stdout")
 	return cmd
@@ -82,6 +88,11 @@ func (a *app) runAdd(cmd *cobra.Command, o *addOptions) error {
 	if err != nil {
 		return err
 	}
+	if o.skipTest {
+		if err := a.resolveDomains(cmd.Context(), cloud, c.Mappings); err != nil {
+			return err
+		}
+	}
 	secret, err := a.checkedSecret(cmd, o.engineFlags, o.secretIn)
 	if err != nil {
 		return err
@@ -102,6 +113,7 @@ func (a *app) runAdd(cmd *cobra.Command, o *addOptions) error {
 			return errChecksFailed
 		}
 	}
+	a.warnMappedElsewhere(st, c.Name, c.Mappings)
 	if err := a.withFileFallback(cmd.Context(), st, func(s *store.Store) error { return s.Add(c, secret) }); err != nil {
 		if res != nil {
 			a.reportResult(*res, o.jsonOut, addOutcome{Validation: res})
@@ -124,8 +136,8 @@ func (a *app) runAdd(cmd *cobra.Command, o *addOptions) error {
 	if res != nil {
 		renderResult(a.colorWriter(a.out), *res)
 	}
-	fmt.Fprintf(a.out, "Saved connector %q (%d tenant(s)) to %s; %s.\nInitial data collection begins once Paratira picks it up. Re-test any time: mdeconnect test %s\n",
-		c.Name, len(c.Mappings), st.Path(), st.Where(saved), connector.ShellQuote(c.Name))
+	fmt.Fprintf(a.out, "Saved connector %q (%s) to %s; %s.\nInitial data collection begins once Paratira picks it up. Re-test any time: mdeconnect test %s\n",
+		c.Name, plural(len(c.Mappings), "tenant"), st.Path(), st.Where(saved), connector.ShellQuote(c.Name))
 	return nil
 }
 

@@ -67,19 +67,22 @@ func printList(a *app, list []store.Connector) {
 		return
 	}
 	now := a.now()
-	fmt.Fprintf(w, "%-32s %-12s %7s  %s\n", "NAME", "MODE", "TENANTS", "LAST TEST")
-	for _, c := range list {
-		last := lastTestLine(c, now)
-		if newListEntry(c, now).Stale {
-			last += warnStyle.Render("  ! not verified for over 30 days: mdeconnect test " + connector.ShellQuote(c.Name))
-		}
-		fmt.Fprintf(w, "%-32s %-12s %7d  %s\n", clipName(safe(c.Name), 32), safe(string(c.Mode)), len(c.Mappings), last)
+	rows := make([][]string, len(list))
+	for i, c := range list {
+		rows[i] = []string{safe(c.Name), safe(string(c.Mode)), fmt.Sprint(len(c.Mappings)), listLastTest(c, now)}
 	}
+	writeTable(w, a.screenWidth(), []string{"NAME", "MODE", "TENANTS", "LAST TEST"}, rows, 2)
 }
 
-func clipName(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
+// listLastTest is the LAST TEST column: how the last test went, and what to
+// run when the connector was never tested or not for over 30 days.
+func listLastTest(c store.Connector, now time.Time) string {
+	again := safe("mdeconnect test " + connector.ShellQuote(c.Name))
+	switch {
+	case c.LastValidation == nil:
+		return warnStyle.Render("never tested: " + again)
+	case newListEntry(c, now).Stale:
+		return lastTestLine(c, now) + warnStyle.Render("  ! not verified for over 30 days: "+again)
 	}
-	return s
+	return lastTestLine(c, now)
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"io"
 	"os"
-	"runtime"
+	"os/signal"
 	"syscall"
 
 	"charm.land/fang/v2"
@@ -34,15 +34,21 @@ func Main(ctx context.Context, args []string, s Streams) int {
 	return a.execute(ctx, args)
 }
 
+// execute runs the command tree with cobra directly: what fang.Execute
+// did (help, --version, man, completion, signals, the error handler) is set
+// up in newRootCmd, without fang's wait for a colour answer (see help.go).
 func (a *app) execute(ctx context.Context, args []string) int {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	for _, w := range []io.Writer{a.out, a.errOut} {
+		enableVirtualTerminal(w)
+	}
 	root := newRootCmd(a)
 	root.SetArgs(args)
-	err := fang.Execute(ctx, root,
-		fang.WithNotifySignal(os.Interrupt, syscall.SIGTERM),
-		fang.WithErrorHandler(a.renderError),
-		// The same version string reports carry: module version, VCS revision.
-		fang.WithVersion(buildVersion()+" ("+runtime.Version()+", "+goos()+")"),
-	)
+	err := root.ExecuteContext(ctx)
+	if err != nil {
+		a.renderError(a.errOut, fang.Styles{}, err)
+	}
 	a.finish()
 	return exitCode(err)
 }

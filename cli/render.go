@@ -75,14 +75,45 @@ func renderResult(w io.Writer, res defender.Result) {
 			}
 		}
 	}
-	n := res.Counts()
-	summary := fmt.Sprintf("%d tenant(s): %d passed, %d warnings, %d failed, %d skipped checks in %.1fs",
-		len(res.Tenants), n[defender.Pass], n[defender.Warn], n[defender.Fail], n[defender.Skip], float64(res.DurationMS)/1000)
+	summary := resultSummary(res)
 	if res.OK {
 		fmt.Fprintln(w, passStyle.Render(summary))
 	} else {
 		fmt.Fprintln(w, failStyle.Render(summary))
 	}
+}
+
+// resultSummary counts tenants and checks apart, so a failed tenant never
+// reads as passed: "1 tenant: 0 passing, 1 failing · checks: 1 passed,
+// 2 failed, 5 skipped · 1.2 s". A tenant is as good as its worst check
+// (tenantStatus, as test --all counts them).
+func resultSummary(res defender.Result) string {
+	var tenants [3]int // passing, warning, failing
+	for _, t := range res.Tenants {
+		switch st := tenantStatus(t); {
+		case !t.OK || st == defender.Fail:
+			tenants[2]++
+		case st == defender.Warn:
+			tenants[1]++
+		default:
+			tenants[0]++
+		}
+	}
+	s := fmt.Sprintf("%s: %d passing", plural(len(res.Tenants), "tenant"), tenants[0])
+	if tenants[1] > 0 {
+		s += fmt.Sprintf(", %d warning", tenants[1])
+	}
+	s += fmt.Sprintf(", %d failing", tenants[2])
+	n := res.Counts()
+	s += fmt.Sprintf(" · checks: %d passed", n[defender.Pass])
+	if n[defender.Warn] > 0 {
+		s += ", " + plural(n[defender.Warn], "warning")
+	}
+	s += fmt.Sprintf(", %d failed", n[defender.Fail])
+	if n[defender.Skip] > 0 {
+		s += fmt.Sprintf(", %d skipped", n[defender.Skip])
+	}
+	return s + fmt.Sprintf(" · %.1f s", float64(res.DurationMS)/1000)
 }
 
 func checkLine(c defender.CheckResult) string {

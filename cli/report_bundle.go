@@ -5,7 +5,6 @@ import (
 	"os"
 	"reflect"
 	"runtime"
-	"runtime/debug"
 	"slices"
 	"strconv"
 	"time"
@@ -220,36 +219,13 @@ func redactAny(v any, red *defender.Redactor) any {
 	return v
 }
 
-// buildInfo is mdeconnect's version as the Go toolchain recorded it.
+// buildInfo is mdeconnect's version for a report, from the one source
+// (currentVersion) that `version` and --debug logs read too.
 func buildInfo() toolInfo {
-	t := toolInfo{Version: "(devel)", GoVersion: runtime.Version()}
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return t
-	}
-	t.Module, t.Version = bi.Main.Path, bi.Main.Version
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			t.Revision = s.Value
-		case "vcs.time":
-			t.Time = s.Value
-		case "vcs.modified":
-			t.Modified = s.Value == "true"
-		}
-	}
-	return t
+	v := currentVersion()
+	return toolInfo{Version: v.Version, GoVersion: v.GoVersion, Module: v.Module,
+		Revision: v.Commit, Time: v.Date, Modified: v.Modified}
 }
-
-func buildVersion() string {
-	t := buildInfo()
-	if t.Revision != "" {
-		return t.Version + " " + t.Revision[:min(12, len(t.Revision))]
-	}
-	return t.Version
-}
-
-func goos() string { return runtime.GOOS + "/" + runtime.GOARCH }
 
 func (a *app) systemInfo() systemInfo {
 	return systemInfo{GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, Term: a.getenv("TERM"), TermProgram: a.getenv("TERM_PROGRAM"),

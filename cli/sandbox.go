@@ -80,14 +80,15 @@ func (a *app) listScenarios(jsonOut bool) error {
 	if jsonOut {
 		return writeJSON(a.out, list)
 	}
-	fmt.Fprintf(a.out, "%-25s %-36s  %-46s %s\n", "SCENARIO", "TENANT ID", "DOMAIN", "REPRODUCES")
-	for _, e := range list {
+	rows := make([][]string, len(list))
+	for i, e := range list {
 		var probs []string
 		for _, p := range e.Reproduces {
 			probs = append(probs, fmt.Sprintf("%s (%s)", p.Code, p.Title))
 		}
-		fmt.Fprintf(a.out, "%-25s %-36s  %-46s %s\n", e.Name, e.TenantID, e.Domain, orDash(strings.Join(probs, ", ")))
+		rows[i] = []string{e.Name, e.TenantID, e.Domain, orDash(strings.Join(probs, ", "))}
 	}
+	writeTable(a.out, a.screenWidth(), []string{"SCENARIO", "TENANT ID", "DOMAIN", "REPRODUCES"}, rows)
 	return nil
 }
 
@@ -179,7 +180,9 @@ func (a *app) printServed(s served, jsonOut bool) error {
 	}
 	for _, kv := range [][2]string{
 		{defender.EnvLoginURL, s.LoginURL}, {defender.EnvAPIURL, s.APIURL}, {defender.EnvGraphURL, s.GraphURL},
-		{"SSL_CERT_FILE", s.CAFile}, {EnvClientSecret, s.ClientSecret},
+		// Not SSL_CERT_FILE: macOS and Windows ignore it, and other tools in
+		// the shell (curl, git) would then trust the sandbox alone.
+		{EnvCAFile, s.CAFile}, {EnvClientSecret, s.ClientSecret},
 	} {
 		fmt.Fprintf(a.out, "export %s=%s\n", kv[0], connector.ShellQuote(kv[1]))
 	}

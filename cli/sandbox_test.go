@@ -45,6 +45,7 @@ func listed(t *testing.T) []scenarioEntry {
 }
 
 func TestSandboxList(t *testing.T) {
+	t.Parallel()
 	list := listed(t)
 	if len(list) < 20 || list[0].Name != "healthy" || len(list[0].Reproduces) != 0 {
 		t.Fatalf("listing = %+v", list[:min(3, len(list))])
@@ -67,6 +68,7 @@ func TestSandboxList(t *testing.T) {
 // TestSandboxScenarios runs every scenario through `sandbox` and `test` and
 // gets the problems the listing promises.
 func TestSandboxScenarios(t *testing.T) {
+	t.Parallel()
 	sb := startSandboxCmd(t)
 	for _, s := range listed(t) {
 		t.Run(s.Name, func(t *testing.T) {
@@ -90,6 +92,7 @@ func TestSandboxScenarios(t *testing.T) {
 }
 
 func TestSandboxConsentRevokedLater(t *testing.T) {
+	t.Parallel()
 	sb := startSandboxCmd(t)
 	var runs [][]problem.Code
 	for range 3 {
@@ -102,6 +105,7 @@ func TestSandboxConsentRevokedLater(t *testing.T) {
 }
 
 func TestSandboxStopsCleanly(t *testing.T) {
+	t.Parallel()
 	sb := startSandboxCmd(t, "--latency", "50ms")
 	start := time.Now()
 	if _, code := sb.problems(t, "53390e7c-c890-4adc-a20a-63526fc69533"); code != 0 {
@@ -113,7 +117,7 @@ func TestSandboxStopsCleanly(t *testing.T) {
 	if code := sb.stop(); code != 0 {
 		t.Errorf("sandbox exit %d after its context ended, want 0", code)
 	}
-	if _, err := os.Stat(sb.env["SSL_CERT_FILE"]); err != nil {
+	if _, err := os.Stat(sb.env["MDECONNECT_CA_FILE"]); err != nil {
 		t.Errorf("the --ca-file was removed: %v", err)
 	}
 	if r := runApp(t, runSpec{args: []string{"sandbox", "--latency", "-1s"}}); r.code != 2 {
@@ -149,7 +153,7 @@ func startSandboxCmd(t *testing.T, args ...string) *sandboxCmd {
 	t.Cleanup(func() { sb.stop() })
 	sb.env = readExports(t, bufio.NewScanner(pr))
 	go io.Copy(io.Discard, pr)
-	sb.client = clientTrusting(t, sb.env["SSL_CERT_FILE"])
+	sb.client = clientTrusting(t, sb.env["MDECONNECT_CA_FILE"])
 	return sb
 }
 

@@ -38,7 +38,9 @@ func newTestCmd(a *app) *cobra.Command {
 			"Exit codes: 0 no check failed (warnings allowed), 3 a check failed, 2 bad input,\n" +
 			"1 any other error, 130 cancelled.",
 		Example: "  printf '%s' \"$SECRET\" | mdeconnect test --tenant contoso.com --client-secret-stdin\n" +
-			"  mdeconnect test --tenant 72f988bf-86f1-41af-91ab-2d7cd011db47=Contoso --json < secret.txt",
+			"  mdeconnect test --tenant 72f988bf-86f1-41af-91ab-2d7cd011db47=Contoso --client-secret-stdin --json < secret.txt\n" +
+			"  mdeconnect test Contoso\n" +
+			"  mdeconnect test --all --json",
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch {
@@ -100,7 +102,43 @@ func (a *app) runAdHocTest(cmd *cobra.Command, o *testOptions) error {
 	if err != nil {
 		return err
 	}
-	return a.printResult(res, o.jsonOut)
+	if o.jsonOut {
+		if err := writeJSON(a.out, adHocJSON(res, o.tenants)); err != nil {
+			return err
+		}
+		return resultError(res)
+	}
+	return a.printResult(res, false)
+}
+
+// adHocOutput is ad hoc `test --json`: the engine's result with each tenant
+// under its tenant ID (the GUID discovery found, so a domain never sits in
+// tenant_id) and what was typed for it in input.
+type adHocOutput struct {
+	defender.Result
+	Tenants []adHocTenant `json:"tenants"`
+}
+
+type adHocTenant struct {
+	defender.TenantResult
+	// Input is the --tenant value as typed, without its =CUSTOMER.
+	Input string `json:"input"`
+}
+
+// adHocJSON pairs res.Tenants[i] with values[i], the --tenant it came from.
+func adHocJSON(res defender.Result, values []string) adHocOutput {
+	out := adHocOutput{Result: res, Tenants: make([]adHocTenant, len(res.Tenants))}
+	for i, t := range res.Tenants {
+		if t.Info != nil && defender.IsGUID(t.Info.TenantID) {
+			t.TenantID = t.Info.TenantID
+		}
+		out.Tenants[i] = adHocTenant{TenantResult: t}
+		if i < len(values) {
+			id, _, _ := strings.Cut(values[i], "=")
+			out.Tenants[i].Input = strings.TrimSpace(id)
+		}
+	}
+	return out
 }
 
 // checkRun is one validation a command asks for.
@@ -160,6 +198,11 @@ func (a *app) printResult(res defender.Result, jsonOut bool) error {
 	} else {
 		renderResult(a.colorWriter(a.out), res)
 	}
+	return resultError(res)
+}
+
+// resultError is exit 3 when a check failed.
+func resultError(res defender.Result) error {
 	if !res.OK {
 		return errChecksFailed
 	}
