@@ -2,17 +2,13 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/paratira/mdeconnect/connector"
 
-	tea "charm.land/bubbletea/v2"
-	"charm.land/huh/v2"
 	"github.com/charmbracelet/colorprofile"
 	"github.com/paratira/mdeconnect/defender"
 	"github.com/paratira/mdeconnect/defender/defendertest"
@@ -58,7 +54,7 @@ func (a *app) runWizard(cmd *cobra.Command, o *wizardOptions) error {
 	if cmd.Flags().Changed("latency") && !o.sandbox {
 		return usagef("--latency only applies with --sandbox")
 	}
-	wo, cleanup, err := a.wizardSetup(o)
+	wo, cleanup, err := a.wizardSetup(cmd.Context(), o)
 	if err != nil {
 		return err
 	}
@@ -74,7 +70,7 @@ func (a *app) runWizard(cmd *cobra.Command, o *wizardOptions) error {
 }
 
 // wizardSetup builds the wizard's options: the real cloud and store, or the sandbox's.
-func (a *app) wizardSetup(o *wizardOptions) (wizard.Options, func(), error) {
+func (a *app) wizardSetup(ctx context.Context, o *wizardOptions) (wizard.Options, func(), error) {
 	redirect, err := a.redirectURI(o.redirectURI)
 	if err != nil {
 		return wizard.Options{}, nil, err
@@ -83,7 +79,7 @@ func (a *app) wizardSetup(o *wizardOptions) (wizard.Options, func(), error) {
 		Hyperlinks: hyperlinksSupported(a.getenv), Browser: wizard.SystemBrowser{Getenv: a.getenv},
 		NewEngine: a.wizardEngine(o.engineFlags)}
 	if o.sandbox {
-		return a.sandboxSetup(o, wo)
+		return a.sandboxSetup(ctx, o, wo)
 	}
 	if wo.Cloud, err = a.resolveCloud(o.cloud); err != nil {
 		return wo, nil, err
@@ -153,14 +149,14 @@ func (a *app) wizardEngine(f engineFlags) func(defender.Config) (*defender.Engin
 	}
 }
 
-func (a *app) sandboxSetup(o *wizardOptions, wo wizard.Options) (wizard.Options, func(), error) {
+func (a *app) sandboxSetup(ctx context.Context, o *wizardOptions, wo wizard.Options) (wizard.Options, func(), error) {
 	sb, err := startSandbox(a.getenv, defendertest.Options{})
 	if err != nil {
 		return wo, nil, err
 	}
 	name := o.scenario
 	if name == "" {
-		if name, err = a.pickScenario(sb, a.accessible(o)); err != nil {
+		if name, err = a.pickScenario(ctx, sb.fake.Scenarios(), a.accessible(o)); err != nil {
 			sb.close()
 			return wo, nil, err
 		}
@@ -186,29 +182,6 @@ func (a *app) sandboxSetup(o *wizardOptions, wo wizard.Options) (wizard.Options,
 	wo.ConsentFirstDelay, wo.ConsentWait = time.Second, time.Minute
 	wo.Sandbox = &wizard.Sandbox{Scenario: sc.Name, Domain: sc.Domain, ClientSecret: defendertest.SandboxClientSecret, Dir: sb.dir, Temporary: sb.temp}
 	return wo, sb.close, nil
-}
-
-// pickScenario asks which scenario the sandbox plays, healthy first.
-func (a *app) pickScenario(sb *sandbox, accessible bool) (string, error) {
-	var opts []huh.Option[string]
-	for _, s := range sb.fake.Scenarios() {
-		opts = append(opts, huh.NewOption(s.Name+": "+s.Description, s.Name))
-	}
-	name := "healthy"
-	form := huh.NewForm(huh.NewGroup(huh.NewSelect[string]().Title("Sandbox scenario: which tenant should the fake cloud play?").
-		Options(opts...).Value(&name).Height(12))).WithAccessible(accessible)
-	if p := a.profile(); p != 0 {
-		form = form.WithProgramOptions(tea.WithColorProfile(p)) // first: it replaces the options set so far
-	}
-	var out io.Writer = a.tuiOut()
-	if accessible {
-		out = a.colorWriter(out)
-	}
-	err := form.WithInput(a.in).WithOutput(out).Run()
-	if errors.Is(err, huh.ErrUserAborted) {
-		return "", fmt.Errorf("scenario picker: %w", context.Canceled)
-	}
-	return name, err
 }
 
 // accessible says the wizard asks plain prompts: asked for, or a terminal
