@@ -42,7 +42,9 @@ func (a *app) pickScenarioForm(ctx context.Context, scenarios []defendertest.Sce
 	}
 	name := "healthy"
 	sel := huh.NewSelect[string]().Title(pickerTitle).
-		Description(fmt.Sprintf("%d scenarios: ↑/↓ move, / filters by name, enter chooses.", len(scenarios))).
+		// The title gives way to the filter while one is typed: the
+		// description keeps saying what is being picked.
+		Description(fmt.Sprintf("Sandbox scenario, %d of them: ↑/↓ move, / filters, enter chooses.", len(scenarios))).
 		Options(opts...).Value(&name).Height(12)
 	form := huh.NewForm(huh.NewGroup(sel))
 	if p := a.profile(); p != 0 {
