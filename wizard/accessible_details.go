@@ -19,7 +19,7 @@ func (p *plain) details() error {
 	d := &m.draft
 	p.heading(StepDetails)
 	if m.opts.Sandbox != nil {
-		p.say("The client secret is prefilled with the sandbox's own; press enter to keep it.")
+		p.say("The client secret is prefilled with the sandbox's own; press enter at its prompt to keep it.")
 	}
 	var err error
 	d.Name, err = p.input("Name", d.Name, m.nameError)
@@ -69,18 +69,25 @@ func (p *plain) editSecretAndMappings() error {
 // cancel can interrupt, and leaves echo off if the process ends meanwhile.
 func (p *plain) askSecret() error {
 	d := &p.m.draft
-	if d.Secret != "" {
-		return nil // the sandbox's, kept
+	prompt, keep := "Client secret (hidden): ", ""
+	if sb := p.m.opts.Sandbox; sb != nil && d.Secret != "" && d.Secret == sb.ClientSecret {
+		prompt, keep = "Client secret (hidden; enter keeps the sandbox's own): ", d.Secret
+	}
+	if d.Secret != "" && keep == "" {
+		return nil
 	}
 	if p.tty == nil {
+		if keep != "" {
+			return nil // nowhere to type another: the sandbox's is kept
+		}
 		return errors.New("the client secret can only be typed on a terminal")
 	}
 	for {
-		s, err := p.readSecret("Client secret (hidden): ")
+		s, err := p.readSecret(prompt)
 		if err != nil {
 			return err
 		}
-		if d.Secret = strings.TrimSpace(s); d.Secret != "" {
+		if d.Secret = cmpOr(strings.TrimSpace(s), keep); d.Secret != "" {
 			break
 		}
 		p.say("Paste the secret value a Paratira admin gave you.")

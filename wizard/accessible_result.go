@@ -37,7 +37,11 @@ func (p *plain) test() error {
 		m.test.draft, m.test.ran = m.testedOf(), true
 		m.keepFailures()
 		if res.OK {
-			p.say("Every check passed or warned.")
+			if warns := m.warnings(); len(warns) > 0 {
+				p.say("No check failed, with %d warning(s): %s.", len(warns), strings.Join(warns, "; "))
+			} else {
+				p.say("Every check passed.")
+			}
 			return nil
 		}
 		p.remedies(res)
