@@ -79,46 +79,53 @@ func (a *app) completeConnectorName(cmd *cobra.Command, args []string, toComplet
 	if len(args) > 0 || (cmd.Name() == "test" && cmd.Flags().Changed("all")) {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	list, err := a.savedConnectors()
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveError
-	}
-	var out []cobra.Completion
-	for _, c := range list {
-		if !strings.HasPrefix(strings.ToLower(c.Name), strings.ToLower(toComplete)) {
-			continue
+	return a.completeFromStore(func(c store.Connector, out []cobra.Completion) []cobra.Completion {
+		if hasPrefixFold(c.Name, toComplete) {
+			out = append(out, completionText(c.Name)+"\t"+completionText(connectorSummary(c)))
 		}
-		out = append(out, completionText(c.Name)+"\t"+completionText(connectorSummary(c)))
-	}
-	return out, cobra.ShellCompDirectiveNoFileComp
+		return out
+	})
 }
 
 // completeConnectorTenant offers the tenants of the connector named on the
 // line (test NAME --tenant, edit NAME --remove-tenant).
-func (a *app) completeConnectorTenant(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+func (a *app) completeConnectorTenant(_ *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 	if len(args) == 0 {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	list, err := a.savedConnectors()
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveError
-	}
-	var out []cobra.Completion
-	for _, c := range list {
+	return a.completeFromStore(func(c store.Connector, out []cobra.Completion) []cobra.Completion {
 		if !strings.EqualFold(c.Name, args[0]) {
-			continue
+			return out
 		}
 		for _, m := range c.Mappings {
 			desc := m.CustomerName
 			if m.Domain != "" && m.Domain != m.TenantID {
 				desc += " (" + m.Domain + ")"
 			}
-			if strings.HasPrefix(strings.ToLower(m.TenantID), strings.ToLower(toComplete)) {
+			if hasPrefixFold(m.TenantID, toComplete) {
 				out = append(out, completionText(m.TenantID)+"\t"+completionText(desc))
 			}
 		}
+		return out
+	})
+}
+
+// completeFromStore gathers completions from every saved connector; a store
+// that cannot be read offers nothing (and no file names).
+func (a *app) completeFromStore(add func(store.Connector, []cobra.Completion) []cobra.Completion) ([]cobra.Completion, cobra.ShellCompDirective) {
+	list, err := a.savedConnectors()
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveError
+	}
+	var out []cobra.Completion
+	for _, c := range list {
+		out = add(c, out)
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return strings.HasPrefix(strings.ToLower(s), strings.ToLower(prefix))
 }
 
 // savedConnectors reads the store for completion: quietly (a warning about

@@ -3,7 +3,9 @@ package cli
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
+	"time"
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -115,6 +117,9 @@ func flagLines(fs *pflag.FlagSet) []string {
 		switch f.DefValue {
 		case "", "false", "0", "0s", "[]":
 		default:
+			if strings.Contains(help, "(default") {
+				break // the usage says it in its own words
+			}
 			help += lipgloss.NewStyle().Faint(true).Render(" (default " + f.DefValue + ")")
 		}
 		keys, helps = append(keys, key), append(helps, help)
@@ -165,8 +170,31 @@ func newManCmd(a *app) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("building the man page: %w", err)
 			}
-			_, err = io.WriteString(a.out, page.Build(roff.NewDocument()))
+			_, err = io.WriteString(a.out, page.Build(datedRoff{roff.NewDocument(), a.manDate()}))
 			return err
 		},
 	}
+}
+
+// datedRoff dates the man page by the commit, not the clock (mango writes
+// time.Now()), so one commit builds the same archive bytes every time.
+type datedRoff struct {
+	*roff.Document
+	at time.Time
+}
+
+func (d datedRoff) Heading(section uint, title, description string, _ time.Time) {
+	d.Document.Heading(section, title, description, d.at)
+}
+
+// manDate is the commit's date (release stamp or VCS), else
+// SOURCE_DATE_EPOCH (reproducible-builds.org), else today.
+func (a *app) manDate() time.Time {
+	if t, err := time.Parse(time.RFC3339, currentVersion().Date); err == nil {
+		return t.UTC()
+	}
+	if sec, err := strconv.ParseInt(a.getenv("SOURCE_DATE_EPOCH"), 10, 64); err == nil {
+		return time.Unix(sec, 0).UTC()
+	}
+	return a.now().UTC()
 }

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"charm.land/fang/v2"
 	"github.com/spf13/cobra"
 )
 
@@ -151,7 +150,11 @@ func TestManPageAndCompletionScripts(t *testing.T) {
 			t.Errorf("%v: exit %d, %q missing\n%.300s", tt.args, r.code, tt.mark, r.stdout)
 		}
 	}
+	h.env["SOURCE_DATE_EPOCH"] = "1700000000"
 	man := h.run("", "man").stdout
+	if !strings.HasPrefix(man, `.TH MDECONNECT 1 "2023-11-14"`) {
+		t.Errorf("the man page is not dated by SOURCE_DATE_EPOCH (same commit, same bytes): %.80q", man)
+	}
 	for _, want := range []string{"Find each tenant's ID, region scope and cloud", "--client-secret-stdin", "Print the version"} {
 		if !strings.Contains(man, want) {
 			t.Errorf("man page lacks %q", want)
@@ -212,32 +215,16 @@ func TestEveryHelpExampleRuns(t *testing.T) {
 					}
 				}
 				fixture(name)
-				r := h.runFor(2*time.Second, stdin, args...)
+				// A server (`sandbox`) serves until its context ends, then exits 0.
+				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+				defer cancel()
+				r := h.runFaulty(ctx, h.cloud.Client(), stdin, args...)
 				if r.code == exitUsage || r.code == exitError {
 					t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 				}
 			})
 		}
 	})
-}
-
-// runFor runs like run, but cancels the command after d: a server
-// (`sandbox`) serves until then and ends cleanly.
-func (h *harness) runFor(d time.Duration, stdin string, args ...string) run {
-	h.t.Helper()
-	var out, errOut bytes.Buffer
-	a := newApp(Streams{In: strings.NewReader(stdin), Out: &out, Err: &errOut, Getenv: func(k string) string { return h.env[k] }})
-	a.httpClient = h.cloud.Client()
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	defer cancel()
-	root := newRootCmd(a)
-	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
-	if err != nil {
-		a.renderError(&errOut, fang.Styles{}, err)
-	}
-	a.finish()
-	return run{stdout: out.String(), stderr: errOut.String(), code: exitCode(err)}
 }
 
 // shellLine reads an example as sh would, for the forms examples use:

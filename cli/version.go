@@ -134,4 +134,6 @@ func newVersionCmd(a *app) *cobra.Command {
 func setVersionFlag(root *cobra.Command) {
 	root.Version = currentVersion().text()
 	root.SetVersionTemplate("{{.Version}}")
+	// Defined here, cobra keeps it and our words for it.
+	root.Flags().BoolP("version", "v", false, "print the version, commit, build date and Go version, as `mdeconnect version` does")
 }
