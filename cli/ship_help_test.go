@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -286,4 +287,28 @@ func shellWords(s string, env map[string]string) []string {
 		out = append(out, cur.String())
 	}
 	return out
+}
+
+// The release build stamps exactly the variables version.go declares:
+// goreleaser's -X names must not drift from them (a wrong name is ignored
+// by the linker without a word).
+func TestReleaseLdflagsNameTheVersionVariables(t *testing.T) {
+	stamped := []*string{&version, &commit, &date} // string variables, as -X requires
+	b, err := os.ReadFile("../.goreleaser.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod, err := os.ReadFile("../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkg := strings.TrimSpace(strings.TrimPrefix(strings.SplitN(string(mod), "\n", 2)[0], "module ")) + "/cli."
+	var got []string
+	for _, m := range regexp.MustCompile(`-X ([^=\s]+)=`).FindAllStringSubmatch(string(b), -1) {
+		got = append(got, m[1])
+	}
+	want := []string{pkg + "version", pkg + "commit", pkg + "date"}
+	if !slices.Equal(got, want) || len(stamped) != len(want) {
+		t.Errorf(".goreleaser.yaml stamps %q, want %q", got, want)
+	}
 }
