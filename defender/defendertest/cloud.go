@@ -69,6 +69,8 @@ type Cloud struct {
 	tenants map[string]*tenantState // by tenant ID
 	// opaqueTokens are the claims of the non-JWT tokens minted (tokenOpaque).
 	opaqueTokens map[string]claims
+	// doctor holds the admin sign-ins of `mdeconnect doctor` (doctor.go).
+	doctor doctorState
 }
 
 // Start generates the CA, leaf and signing key and starts the three servers.
@@ -98,9 +100,9 @@ func Start(opts Options) (*Cloud, error) {
 		url     *string
 		handler http.Handler
 	}{
-		{opts.Addr, &c.LoginURL, c.loginHandler()},
+		{opts.Addr, &c.LoginURL, c.doctorLogin(c.loginHandler())},
 		{net.JoinHostPort(host, "0"), &c.APIURL, c.apiHandler()},
-		{net.JoinHostPort(host, "0"), &c.GraphURL, c.graphHandler()},
+		{net.JoinHostPort(host, "0"), &c.GraphURL, c.doctorGraph(c.graphHandler())},
 	} {
 		if *s.url, err = c.serve(s.addr, s.handler); err != nil {
 			c.Close()
