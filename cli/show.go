@@ -1,10 +1,15 @@
 package cli
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/paratira/mdeconnect/defender"
+	"github.com/paratira/mdeconnect/defender/problem"
 	"github.com/paratira/mdeconnect/store"
 	"github.com/spf13/cobra"
 )
@@ -59,7 +64,11 @@ func printConnector(w io.Writer, v connectorView, now time.Time) {
 	}
 	row("Created", c.CreatedAt.Local().Format(time.DateTime))
 	row("Updated", c.UpdatedAt.Local().Format(time.DateTime))
-	row("Last test", lastTestLine(c, now))
+	last := lastTestLine(c, now)
+	if n := len(warnings(c)); n > 0 {
+		last += warnStyle.Render(fmt.Sprintf(" · ⚠ %d warning(s)", n))
+	}
+	row("Last test", last)
 	fmt.Fprintf(w, "  Mappings (%d):\n", len(c.Mappings))
 	results := map[string]store.TenantValidation{}
 	if c.LastValidation != nil {
@@ -69,18 +78,59 @@ func printConnector(w io.Writer, v connectorView, now time.Time) {
 	}
 	for _, m := range c.Mappings {
 		mark := dimStyle.Render("·")
-		if t, ok := results[m.TenantID]; ok {
+		t, tested := results[m.TenantID]
+		warns := tenantWarnings(t)
+		switch {
+		case tested && !t.OK:
+			mark = failStyle.Render("✗")
+		case tested && len(warns) > 0:
+			mark = warnStyle.Render("⚠")
+		case tested:
 			mark = passStyle.Render("✓")
-			if !t.OK {
-				mark = failStyle.Render("✗")
-			}
 		}
 		domain := ""
 		if m.Domain != "" && m.Domain != m.TenantID {
 			domain = " (" + m.Domain + ")"
 		}
 		fmt.Fprintf(w, "    %s %s%s → %s\n", mark, safe(m.TenantID), safe(domain), safe(m.CustomerName))
+		for _, wn := range warns {
+			fmt.Fprintf(w, "      %s %s\n", warnStyle.Render("⚠ warning:"), wn)
+		}
 	}
+}
+
+// warnings are the warnings of a connector's last test, every tenant's.
+func warnings(c store.Connector) []string {
+	var out []string
+	if c.LastValidation != nil {
+		for _, t := range c.LastValidation.Tenants {
+			out = append(out, tenantWarnings(t)...)
+		}
+	}
+	return out
+}
+
+// tenantWarnings names the warned checks of a tenant's last test by their
+// problem, and for roles beyond read-only, which roles: a passed test with
+// warnings is not shown as a plain pass.
+func tenantWarnings(t store.TenantValidation) []string {
+	var out []string
+	for _, ch := range t.Checks {
+		if ch.Status != string(defender.Warn) {
+			continue
+		}
+		code := problem.Code(ch.Problem)
+		what := cmp.Or(code.Title(), defender.CheckID(ch.ID).Title(), ch.ID)
+		if code == problem.ExcessPermissions {
+			if extra := defender.ExcessRoles(t.GrantedRoles); len(extra) > 0 {
+				what += ": " + strings.Join(extra, ", ")
+			}
+		}
+		if what = safe(what); !slices.Contains(out, what) {
+			out = append(out, what)
+		}
+	}
+	return out
 }
 
 // lastTestLine says when a connector was last tested and how it went.
