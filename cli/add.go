@@ -88,6 +88,9 @@ func (a *app) runAdd(cmd *cobra.Command, o *addOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := checkClientID(cloud, c.ClientID); err != nil {
+		return err
+	}
 	if o.skipTest {
 		if err := a.resolveDomains(cmd.Context(), cloud, c.Mappings); err != nil {
 			return err

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net/url"
 
+	"github.com/paratira/mdeconnect/connector"
 	"github.com/paratira/mdeconnect/defender"
+	"github.com/paratira/mdeconnect/defender/problem"
 	"github.com/spf13/cobra"
 )
 
@@ -70,8 +72,11 @@ func (a *app) runConsentURL(o *consentURLOptions) error {
 			return usagef("--tenant: %v", err)
 		}
 	}
-	if !defender.IsGUID(o.clientID) {
-		return usagef("--client-id %q is not a GUID: Paratira's app is %s", o.clientID, defender.ParatiraClientID)
+	if err := connector.CheckClientID(o.clientID); err != nil {
+		return flagRuleError(err)
+	}
+	if err := checkClientID(cloud, o.clientID); err != nil {
+		return err
 	}
 	redirect, err := a.redirectURI(o.redirectURI)
 	if err != nil {
@@ -87,7 +92,7 @@ func (a *app) runConsentURL(o *consentURLOptions) error {
 	}
 	fmt.Fprintln(a.out, link)
 	if a.stderrIsTerminal() {
-		fmt.Fprintln(a.errOut, "Send this link to a Global, Cloud Application or Application Administrator of the tenant.\nAll permissions it grants are read-only.")
+		fmt.Fprintln(a.errOut, "Send this link to a Global Administrator or Privileged Role Administrator of the tenant. All permissions it grants are read-only.\n"+problem.ApproverRoles)
 	}
 	return nil
 }

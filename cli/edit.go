@@ -225,6 +225,9 @@ func applyEdit(c *store.Connector, e *edit) error {
 	}
 	if e.cloud != "" {
 		c.Cloud = strings.ToLower(e.cloud)
+		if err := connector.CheckCloudClientID(c.Cloud, c.ClientID); err != nil {
+			return usagef("--cloud %s: %v. A connector's client ID is chosen when it is added: add it again with --cloud %s --client-id ID", c.Cloud, err, c.Cloud)
+		}
 	}
 	if e.mode != "" {
 		c.Mode = store.Mode(e.mode)

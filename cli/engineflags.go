@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"time"
 
 	"github.com/paratira/mdeconnect/defender"
@@ -46,6 +47,17 @@ func (f engineFlags) check() error {
 	return nil
 }
 
+// checkClientID refuses a client ID that cannot exist in cloud: Paratira's
+// global app in a US Government cloud (Microsoft registers apps separately in
+// each national cloud), which could only ever fail with AADSTS700016.
+func checkClientID(cloud defender.Cloud, clientID string) error {
+	var ce *defender.ClientIDError
+	if err := cloud.CheckClientID(clientID); errors.As(err, &ce) {
+		return usagef("%v: --client-id ID. A GCC tenant whose Defender for Endpoint runs in the commercial cloud uses --cloud gcc or global with the default client ID", err)
+	}
+	return nil
+}
+
 // checkedSecret checks the engine flags, then reads the secret, so bad flags
 // fail before anything is asked.
 func (a *app) checkedSecret(cmd *cobra.Command, f engineFlags, fromStdin bool) (string, error) {
@@ -63,6 +75,9 @@ func (a *app) newEngine(cloud defender.Cloud, clientID, secret string, f engineF
 	}
 	if a.caErr != nil {
 		return nil, a.caErr
+	}
+	if err := checkClientID(cloud, clientID); err != nil {
+		return nil, err
 	}
 	retry := defender.DefaultRetry
 	if f.timeout > 0 {

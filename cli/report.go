@@ -96,6 +96,9 @@ func (a *app) reportAdHoc(cmd *cobra.Command, o *reportOptions) (*supportReport,
 	if err != nil {
 		return nil, err
 	}
+	if err := checkClientID(cloud, o.clientID); err != nil {
+		return nil, err
+	}
 	secret, err := a.checkedSecret(cmd, o.engineFlags, o.secretIn)
 	if err != nil {
 		return nil, err

@@ -94,6 +94,9 @@ func (a *app) runAdHocTest(cmd *cobra.Command, o *testOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := checkClientID(cloud, o.clientID); err != nil {
+		return err
+	}
 	secret, err := a.checkedSecret(cmd, o.engineFlags, o.secretIn)
 	if err != nil {
 		return err

@@ -78,6 +78,20 @@ func CheckClientID(id string) error {
 	return nil
 }
 
+// CheckCloudClientID is the rule that the client ID exists in the cloud:
+// Paratira's global app is not registered in the US Government clouds.
+func CheckCloudClientID(cloudName, id string) error {
+	cloud, err := defender.LookupCloud(cloudName)
+	if err != nil {
+		return &FieldError{Field: FieldClientID, Reason: err.Error(), Fix: "choose global, gcc, gcc-high or dod"}
+	}
+	if err := cloud.CheckClientID(id); err != nil {
+		return &FieldError{Field: FieldClientID, Reason: "Paratira's global app does not exist in the " + cloud.Name + " cloud",
+			Fix: "enter the client ID of Paratira's US Government app (ask Paratira support for it): " + err.Error()}
+	}
+	return nil
+}
+
 // CheckSecret is the rule for the client secret: present.
 func CheckSecret(secret string) error {
 	if strings.TrimSpace(secret) == "" {
@@ -99,6 +113,11 @@ func (d Draft) Check(taken Taken) error {
 	}
 	if err := CheckClientID(d.ClientID); err != nil {
 		return err
+	}
+	if d.Cloud != "" {
+		if err := CheckCloudClientID(d.Cloud, d.ClientID); err != nil {
+			return err
+		}
 	}
 	if err := CheckSecret(d.Secret); err != nil {
 		return err
