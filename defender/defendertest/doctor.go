@@ -124,7 +124,7 @@ func (c *Cloud) doctorLogin(next http.Handler) http.Handler {
 		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 		_ = r.ParseForm() // a bad form is the client-credentials handler's to answer
 		switch r.PostForm.Get("grant_type") {
-		case grantDeviceCode:
+		case grantDeviceCode, grantDeviceCodeShort:
 			c.redeemDeviceCode(w, r)
 		case grantAuthCode:
 			c.redeemAuthCode(w, r)

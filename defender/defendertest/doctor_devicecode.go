@@ -16,7 +16,11 @@ import (
 
 const (
 	grantDeviceCode = "urn:ietf:params:oauth:grant-type:device_code"
-	grantAuthCode   = "authorization_code"
+	// grantDeviceCodeShort is what MSAL Go v1.10 sends (its grant.DeviceCode),
+	// which Entra ID accepts beside the documented URN: MSAL's device code
+	// flow works against it.
+	grantDeviceCodeShort = "device_code"
+	grantAuthCode        = "authorization_code"
 )
 
 // deviceCodeResponse is the documented "Device authorization response";
