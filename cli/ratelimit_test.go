@@ -10,6 +10,7 @@ import (
 // per-API limit (deviceavinfo: 30 calls a minute): every engine of a process
 // books against one set of limits.
 func TestTestAllKeepsEachTenantUnderTheAPILimits(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	tid := h.scenario("healthy").TenantID
 	const connectors = 32 // one process, 32 deviceavinfo calls without a shared limit

@@ -178,7 +178,9 @@ func TestTokenExpiresDuringLongRun(t *testing.T) {
 func TestCtrlCAtEveryPhase(t *testing.T) {
 	h := newHarness(t)
 	h.addHealthy("Contoso")
-	// 500 ms a reply: sign-in ends near 1 s, the data calls near 1.5 s.
+	// 500 ms a reply. The phases are fractions of an uncancelled run, which
+	// signs in first and then fetches the data: a faster or slower engine
+	// moves them with it.
 	h.cloud.SetLatency(500 * time.Millisecond)
 	healthy := h.scenario("healthy").TenantID
 	commands := map[string][]string{
@@ -187,6 +189,15 @@ func TestCtrlCAtEveryPhase(t *testing.T) {
 		"test --all":  {"test", "--all"},
 		"test ad hoc": {"test", "--tenant", healthy, "--client-secret-stdin"},
 	}
+	probe := h.cloud.Client()
+	start := time.Now()
+	if r := h.runFaulty(context.Background(), probe, secret, commands["test ad hoc"]...); r.code != 0 {
+		t.Fatalf("uncancelled: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	full := time.Since(start)
+	probe.CloseIdleConnections()
+	phases := []time.Duration{0, full / 10, full * 6 / 10, full * 85 / 100}
+	t.Logf("an uncancelled run takes %v: cancelling after %v", full.Round(time.Millisecond), phases)
 	before := runtime.NumGoroutine()
 	var (
 		mu      sync.Mutex
@@ -196,8 +207,8 @@ func TestCtrlCAtEveryPhase(t *testing.T) {
 	// may change the store, and this test runs alone (it counts goroutines).
 	t.Run("phases", func(t *testing.T) {
 		for name, args := range commands {
-			for _, after := range []time.Duration{0, 100 * time.Millisecond, 600 * time.Millisecond, 1200 * time.Millisecond} {
-				t.Run(fmt.Sprintf("%s after %v", name, after), func(t *testing.T) {
+			for _, after := range phases {
+				t.Run(fmt.Sprintf("%s after %v", name, after.Round(time.Millisecond)), func(t *testing.T) {
 					t.Parallel()
 					files := h.storeBytes()
 					client := h.cloud.Client()

@@ -12,6 +12,7 @@ import (
 // TENANT" with a literal TENANT): the engine's remedies are the guide's
 // words, and the command line adds its commands with real values.
 func TestRemediesNameRealCommands(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	missing := h.scenario("consent-missing")
 	r := h.run(secret, "test", "--tenant", missing.TenantID, "--client-secret-stdin", "--json")
@@ -50,6 +51,7 @@ func TestRemediesNameRealCommands(t *testing.T) {
 }
 
 func TestEngineRemediesNameNoCommand(t *testing.T) {
+	t.Parallel()
 	for _, code := range []problem.Code{problem.TenantNotFound, problem.ConsentMissing, problem.ConsentRejected,
 		problem.InsufficientPermissions, problem.InvalidClientSecret, problem.ClientSecretExpired, problem.ConditionalAccessBlocked,
 		problem.Throttled, problem.NetworkError, problem.ServiceError, problem.WrongCloud} {

@@ -88,6 +88,7 @@ func TestExtraCAFileOnEveryOS(t *testing.T) {
 // The wizard takes a.httpClient without an engine of ours: a broken CA file
 // still reaches it by name.
 func TestBrokenCAFileReachesEveryRequest(t *testing.T) {
+	t.Parallel()
 	a := newApp(Streams{Getenv: func(k string) string {
 		return map[string]string{EnvCAFile: "/nonexistent/ca.pem"}[k]
 	}})
@@ -103,6 +104,7 @@ func TestBrokenCAFileReachesEveryRequest(t *testing.T) {
 // The sandbox prints the variable that works on every OS, and not
 // SSL_CERT_FILE, which would make other tools in that shell trust only it.
 func TestSandboxPrintsTheCAVariable(t *testing.T) {
+	t.Parallel()
 	sb := startSandboxCmd(t)
 	if sb.env[EnvCAFile] == "" || sb.env["SSL_CERT_FILE"] != "" {
 		t.Fatalf("exports: %v", sb.env)

@@ -32,6 +32,7 @@ func names(words []string) []string {
 }
 
 func TestCompletionOffersSavedConnectors(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	// Nothing saved: nothing offered, and the store's folder is not created.
 	if words, dir := h.complete("show", ""); len(words) != 0 || dir != ":4" {
@@ -94,6 +95,7 @@ func TestCompletionOffersSavedConnectors(t *testing.T) {
 // A name from a hostile store file cannot break the completion protocol
 // (a tab or newline splits an entry) or reach the terminal with escapes.
 func TestCompletionTextIsOneCleanLine(t *testing.T) {
+	t.Parallel()
 	for _, in := range []string{"a\tb", "a\nb", "a\x1b]52;c;x\x07b", "a\u202eb"} {
 		out := completionText(in)
 		if strings.ContainsAny(out, "\t\n\r\x1b\x07\u202e") {

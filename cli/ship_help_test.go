@@ -17,6 +17,7 @@ import (
 )
 
 func TestResolveVersion(t *testing.T) {
+	t.Parallel()
 	vcs := func(kv ...string) []debug.BuildSetting {
 		var out []debug.BuildSetting
 		for i := 0; i < len(kv); i += 2 {
@@ -57,6 +58,7 @@ func TestResolveVersion(t *testing.T) {
 
 // The version command, --version and a report agree: one source.
 func TestVersionCommandAndFlagAgree(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	cmd, flag := h.run("", "version"), h.run("", "--version")
 	if cmd.code != 0 || flag.code != 0 || cmd.stdout != flag.stdout || !strings.HasPrefix(cmd.stdout, "mdeconnect version ") {
@@ -80,6 +82,7 @@ func TestVersionCommandAndFlagAgree(t *testing.T) {
 // Our words reach the help as written: fang title-cased the first word of
 // every flag description.
 func TestHelpKeepsOurWords(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	tests := []struct {
 		args        []string

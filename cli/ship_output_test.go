@@ -20,6 +20,7 @@ func checks(statuses ...defender.Status) []defender.CheckResult {
 
 // Tenants and checks are counted apart: a failed tenant never reads as passed.
 func TestSummaryCountsTenantsAndChecksApart(t *testing.T) {
+	t.Parallel()
 	P, W, F, S := defender.Pass, defender.Warn, defender.Fail, defender.Skip
 	tests := []struct {
 		name    string
@@ -42,6 +43,7 @@ func TestSummaryCountsTenantsAndChecksApart(t *testing.T) {
 }
 
 func TestListSaysNeverTested(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	if r := h.run(secret, "add", "--name", "Untested", "--tenant", h.scenario("healthy").TenantID+"=C", "--skip-test", "--client-secret-stdin"); r.code != 0 {
 		t.Fatal(r.stderr)
@@ -62,6 +64,7 @@ func TestListSaysNeverTested(t *testing.T) {
 // One name for the customer in every JSON: `customer`, with show's and
 // add's old `customer_name` kept for one release.
 func TestJSONCustomerAndAdHocTenantID(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	healthy := h.scenario("healthy")
 	r := h.run(secret, "add", "--name", "Contoso", "--tenant", healthy.Domain+"=Contoso Ltd", "--client-secret-stdin", "--json")
@@ -103,6 +106,7 @@ func TestJSONCustomerAndAdHocTenantID(t *testing.T) {
 
 // Tables align by what the screen shows, CJK included, and fit the terminal.
 func TestTablesAlignWideCharactersAndFit(t *testing.T) {
+	t.Parallel()
 	rows := [][]string{{"日本の顧客株式会社", "one-to-many", "12", "never tested: mdeconnect test '日本の顧客株式会社'"},
 		{"Contoso", "one-to-one", "1", warnStyle.Render("passed 3 days ago")}}
 	for _, width := range []int{0, 100, 60} {
@@ -132,6 +136,7 @@ func TestTablesAlignWideCharactersAndFit(t *testing.T) {
 }
 
 func TestListAndSandboxListUseTheTable(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	for _, name := range []string{"日本の顧客", "Contoso"} {
 		if r := h.run(secret, "add", "--name", name, "--tenant", h.scenario("healthy").TenantID+"=C", "--skip-test", "--client-secret-stdin"); r.code != 0 {

@@ -29,6 +29,7 @@ func (h *harness) mappingsOfSaved(name string) []mappingView {
 // Tenants given by domain are stored by GUID as soon as they resolve, match
 // by GUID or domain, and are never mapped twice in a connector.
 func TestTenantsStoredByGUID(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	healthy, role := h.scenario("healthy"), h.scenario("missing-role")
 	add := func(args ...string) run {
@@ -93,6 +94,7 @@ func TestTenantsStoredByGUID(t *testing.T) {
 // Offline, a domain cannot be resolved: the edit stops (exit 1) and says
 // why and what to do; a GUID needs no lookup and still works.
 func TestTenantByDomainOffline(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	if r := h.run(secret, "add", "--name", "MSP", "--mode", "one-to-many", "--skip-test", "--client-secret-stdin", "--tenant", h.scenario("missing-role").TenantID+"=A"); r.code != 0 {
 		t.Fatal(r.stderr)
@@ -116,6 +118,7 @@ func TestTenantByDomainOffline(t *testing.T) {
 // its tenant: an edit looks it up, so removal by GUID works and the same
 // tenant cannot come in again by GUID.
 func TestLegacyDomainMappingResolvedOnEdit(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	unlicensed, healthy := h.scenario("unlicensed"), h.scenario("healthy")
 	st, err := store.Open(store.Options{Dir: h.env[EnvConfigDir], SecretBackend: store.BackendFile})
@@ -141,6 +144,7 @@ func TestLegacyDomainMappingResolvedOnEdit(t *testing.T) {
 // Another saved connector mapping the tenant is named in a warning; the
 // change is still made.
 func TestTenantMappedByAnotherConnectorWarns(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	healthy, role := h.scenario("healthy"), h.scenario("missing-role")
 	for _, c := range []struct{ name, tenant string }{{"Contoso Direct", healthy.TenantID + "=Contoso"}, {"MSP", role.TenantID + "=Role"}} {

@@ -14,6 +14,7 @@ import (
 // log never applied (40 tenants of 3 MB replies made a 504 MB report): the
 // budget is the process's, shared by every exchange.
 func TestTraceBudgetIsPerRun(t *testing.T) {
+	t.Parallel()
 	body := strings.Repeat("x", 1<<20)
 	st := &supportTransport{red: &defender.Redactor{}, budget: defender.TraceBudget{Max: 3 << 20},
 		base: roundTripFunc(func(r *http.Request) (*http.Response, error) {

@@ -11,6 +11,7 @@ import (
 )
 
 func TestScenarioAnswer(t *testing.T) {
+	t.Parallel()
 	list := []defendertest.Scenario{{Name: "healthy"}, {Name: "invalid-secret"}, {Name: "invalid-client"}, {Name: "hung"}}
 	cases := []struct {
 		answer, want string
@@ -39,6 +40,7 @@ func TestScenarioAnswer(t *testing.T) {
 // TestPlainPickerAsksLast: the accessible picker lists the scenarios, then
 // asks; a wrong answer is named and asked again; Ctrl+C cancels at once.
 func TestPlainPickerAsksLast(t *testing.T) {
+	t.Parallel()
 	list := defendertest.Scenarios()
 	cases := []struct {
 		name, input, want string
