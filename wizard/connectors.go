@@ -1,10 +1,11 @@
 package wizard
 
 import (
-	"charm.land/bubbles/v2/key"
 	"fmt"
 	"slices"
 	"strings"
+
+	"charm.land/bubbles/v2/key"
 
 	"github.com/paratira/mdeconnect/defender"
 	"github.com/paratira/mdeconnect/defender/problem"

@@ -1,12 +1,13 @@
 package wizard
 
 import (
-	"charm.land/bubbles/v2/key"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"charm.land/bubbles/v2/key"
 
 	"github.com/paratira/mdeconnect/connector"
 

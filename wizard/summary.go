@@ -1,11 +1,12 @@
 package wizard
 
 import (
-	"charm.land/bubbles/v2/key"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+
+	"charm.land/bubbles/v2/key"
 
 	"github.com/paratira/mdeconnect/connector"
 

@@ -1,10 +1,11 @@
 package wizard
 
 import (
-	"charm.land/bubbles/v2/key"
 	"context"
 	"strings"
 	"time"
+
+	"charm.land/bubbles/v2/key"
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"

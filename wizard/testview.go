@@ -1,11 +1,12 @@
 package wizard
 
 import (
-	"charm.land/bubbles/v2/key"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"charm.land/bubbles/v2/key"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/paratira/mdeconnect/defender"
