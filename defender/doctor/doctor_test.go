@@ -3,11 +3,6 @@ package doctor_test
 import (
 	"context"
 	"errors"
-	"html"
-	"io"
-	"net/http"
-	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -173,60 +168,18 @@ func TestSignInFailures(t *testing.T) {
 	fake.SetDeviceFlow(defendertest.DeviceFlow{})
 }
 
-// browser plays the admin in a browser: it opens the sign-in page, follows
-// its link, and posts the form Entra ID answers with to MSAL's listener.
-func browser(t *testing.T, client *http.Client, link string) func(string) error {
-	return func(u string) error {
-		go func() {
-			page := fetch(t, client, http.MethodGet, u, nil)
-			m := regexp.MustCompile(`id="` + link + `" href="([^"]+)"`).FindStringSubmatch(page)
-			if m == nil {
-				t.Errorf("no %s link: %s", link, page)
-				return
-			}
-			form := fetch(t, client, http.MethodGet, html.UnescapeString(m[1]), nil)
-			action := regexp.MustCompile(`action="([^"]+)"`).FindStringSubmatch(form)
-			fields := url.Values{}
-			for _, f := range regexp.MustCompile(`name="([^"]+)" value="([^"]*)"`).FindAllStringSubmatch(form, -1) {
-				fields.Set(f[1], html.UnescapeString(f[2]))
-			}
-			fetch(t, client, http.MethodPost, html.UnescapeString(action[1]), fields)
-		}()
-		return nil
-	}
-}
-
-func fetch(t *testing.T, client *http.Client, method, u string, form url.Values) string {
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, _ := http.NewRequest(method, u, body)
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Errorf("%s %s: %v", method, u, err)
-		return ""
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return string(b)
-}
-
 func TestInteractiveSignIn(t *testing.T) {
 	fake, cloud := sandbox(t)
 	s, _ := defendertest.Lookup("healthy")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	sess, err := doctor.SignIn(ctx, doctor.SignInOptions{Cloud: cloud, Tenant: s.TenantID, HTTPClient: fake.Client(),
-		OpenURL: browser(t, fake.Client(), "accept")})
+		OpenURL: defendertest.AdminBrowser{Client: fake.Client(), Accept: true, Err: func(err error) { t.Error(err) }}.Open})
 	if err != nil || sess.Account.UPN != "admin@"+s.Domain {
 		t.Fatalf("accept: %v %+v", err, sess)
 	}
 	_, err = doctor.SignIn(ctx, doctor.SignInOptions{Cloud: cloud, Tenant: s.TenantID, HTTPClient: fake.Client(),
-		OpenURL: browser(t, fake.Client(), "cancel")})
+		OpenURL: defendertest.AdminBrowser{Client: fake.Client(), Err: func(err error) { t.Error(err) }}.Open})
 	var se *doctor.SignInError
 	if !errors.As(err, &se) || se.Kind != doctor.KindDeclined {
 		t.Fatalf("cancel: %v", err)
