@@ -21,11 +21,19 @@ func (a *app) withRemedies(res *defender.Result, r checkRun) {
 			if c.Remedy == "" {
 				continue
 			}
-			if hint := a.cliHint(*c, t.TenantID, r); hint != "" {
+			if hint := a.cliHint(*c, tenantID(*t), r); hint != "" {
 				c.Remedy = strings.TrimSpace(c.Remedy) + " " + hint
 			}
 		}
 	}
+}
+
+// tenantID is the tenant's GUID when discovery found it, else as typed.
+func tenantID(t defender.TenantResult) string {
+	if t.Info != nil && t.Info.TenantID != "" {
+		return t.Info.TenantID
+	}
+	return t.TenantID
 }
 
 func (a *app) cliHint(c defender.CheckResult, tenant string, r checkRun) string {

@@ -113,17 +113,34 @@ func (r *Replay) tokenBody(req *http.Request, body string) string {
 	if strings.Contains(strings.ToLower(req.PostForm.Get("scope")), "graph") {
 		resource = resourceGraph
 	}
-	tok, err := r.signer.sign(r.claimsFor(tenant, resource, req.PostForm.Get("scope")))
-	if err != nil {
-		return body
+	if !r.recordedClaims(tenant, resource) && len(r.rec.Claims) > 0 {
+		// A report records the claims of every token it could read: a token
+		// issued without them was opaque (not a JWT), and is replayed so.
+		doc["access_token"] = "opaque-replayed-token-" + tenant
+	} else {
+		tok, err := r.signer.sign(r.claimsFor(tenant, resource, req.PostForm.Get("scope")))
+		if err != nil {
+			return body
+		}
+		doc["access_token"] = tok
 	}
-	doc["access_token"] = tok
 	r.restoreIDToken(doc, tenant, req.PostForm.Get("client_id")) // an admin's sign-in (doctor_replay.go)
 	out, err := json.Marshal(doc)
 	if err != nil {
 		return body
 	}
 	return string(out)
+}
+
+// recordedClaims reports whether the recording has the claims of a token
+// of tenant for resource.
+func (r *Replay) recordedClaims(tenant, resource string) bool {
+	for k, byRes := range r.rec.Claims {
+		if _, ok := byRes[resource]; ok && strings.EqualFold(k, tenant) {
+			return true
+		}
+	}
+	return false
 }
 
 // claimsFor is the recorded token's claims, made current: same lifetime,
