@@ -5,10 +5,12 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"charm.land/fang/v2"
 	"github.com/charmbracelet/x/term"
+	"github.com/paratira/mdeconnect/wizard"
 )
 
 // Streams are the process's standard streams and environment. Tests build
@@ -22,10 +24,33 @@ type Streams struct {
 	InTTY, OutTTY, ErrTTY bool
 }
 
-// System returns the process's own streams.
+// System returns the process's own streams. The variables that may carry a
+// secret (MDECONNECT_CLIENT_SECRET among them) leave the process
+// environment, so no program mdeconnect starts (the browser, and all it
+// starts) inherits them; Getenv still sees them.
 func System() Streams {
-	return Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, Getenv: os.Getenv,
+	return Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, Getenv: privateEnv(),
 		InTTY: isTerminal(os.Stdin), OutTTY: isTerminal(os.Stdout), ErrTTY: isTerminal(os.Stderr)}
+}
+
+// privateEnv moves the secret-bearing variables out of the environment and
+// returns a getenv that reads them from memory, the rest from the
+// environment.
+func privateEnv() func(string) string {
+	kept := map[string]string{}
+	for _, kv := range os.Environ() {
+		name, val, _ := strings.Cut(kv, "=")
+		if wizard.PrivateVariable(name) {
+			kept[name] = val
+			_ = os.Unsetenv(name)
+		}
+	}
+	return func(k string) string {
+		if v, ok := kept[k]; ok {
+			return v
+		}
+		return os.Getenv(k)
+	}
 }
 
 // Main runs one command line and returns the process exit code.

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"encoding/json"
-	"os"
 	"reflect"
 	"runtime"
 	"slices"
@@ -234,23 +233,13 @@ func (a *app) systemInfo() systemInfo {
 		CertFile: a.getenv("SSL_CERT_FILE") != ""}
 }
 
-// writeReportFile writes the report as indented JSON, readable only by the user.
+// writeReportFile writes the report as indented JSON, readable only by the
+// user, atomically: a symbolic link at path is replaced, not followed, and a
+// full disk leaves the previous file whole.
 func writeReportFile(path string, r *supportReport) error {
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return err
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(append(b, '\n')); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return store.WriteFileAtomic(path, append(b, '\n'))
 }

@@ -88,3 +88,9 @@ func ensureDir(dir string) error {
 	}
 	return nil
 }
+
+// WriteFileAtomic writes data to path as the store writes its own files:
+// a 0600 temporary file in the same folder, flushed, then renamed over path.
+// A symbolic link at path is replaced, never followed, and a failed write
+// (a full disk) leaves the previous file whole. Support reports use it.
+func WriteFileAtomic(path string, data []byte) error { return writeAtomic(path, data) }

@@ -9,6 +9,9 @@ import (
 	"os/exec"
 	"runtime"
 	"strings"
+	"sync"
+
+	"github.com/pkg/browser"
 )
 
 // SystemBrowser opens URLs the way gh does: BROWSER first, then the platform's
@@ -82,6 +85,15 @@ func (b SystemBrowser) Open(_ context.Context, url string) error {
 	if err != nil {
 		return err
 	}
+	if b.platformDefault() {
+		// The platform's own opener, through github.com/pkg/browser, which
+		// picks the programs opener names. It waits for the opener, so it
+		// runs aside; the environment it passes on is this process's, from
+		// which cli took the private variables at start.
+		quietBrowser.Do(func() { browser.Stdout, browser.Stderr = io.Discard, io.Discard })
+		go func() { _ = browser.OpenURL(url) }()
+		return nil
+	}
 	// Not tied to ctx: the browser outlives the wizard.
 	cmd := exec.Command(argv[0], append(argv[1:], url)...)
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
@@ -101,6 +113,15 @@ func (b SystemBrowser) Open(_ context.Context, url string) error {
 		}
 	}
 	return start(cmd)
+}
+
+// quietBrowser keeps pkg/browser's openers off the wizard's screen.
+var quietBrowser sync.Once
+
+// platformDefault is when pkg/browser opens the URL: no BROWSER, not WSL
+// (pkg/browser does not know wslview), and no test recording the command.
+func (b SystemBrowser) platformDefault() bool {
+	return b.Start == nil && b.Environ == nil && b.Getenv("BROWSER") == "" && !(b.goos() == "linux" && b.isWSL())
 }
 
 // opener is the command that opens a URL (the URL is appended): BROWSER,
@@ -131,19 +152,24 @@ func (b SystemBrowser) opener() ([]string, error) {
 // (the client secret among them) are not the browser's business either.
 var secretWords = []string{"SECRET", "TOKEN", "PASSWORD", "PASSWD", "PASSPHRASE", "CREDENTIAL", "APIKEY", "API_KEY", "ACCESS_KEY", "PRIVATE_KEY"}
 
-// browserEnv is env without the variables a browser must not inherit: a
-// browser (and every helper it starts) would otherwise carry
-// MDECONNECT_CLIENT_SECRET and the like for as long as it runs.
+// PrivateVariable says whether an environment variable may hold a secret a
+// browser must not inherit: a browser (and every helper it starts) would
+// otherwise carry MDECONNECT_CLIENT_SECRET and the like for as long as it
+// runs. cli takes them out of the process environment at start.
+func PrivateVariable(name string) bool {
+	up := strings.ToUpper(name)
+	drop := strings.HasPrefix(up, "MDECONNECT_") || strings.HasSuffix(up, "_KEY")
+	for _, w := range secretWords {
+		drop = drop || strings.Contains(up, w)
+	}
+	return drop
+}
+
+// browserEnv is env without the private variables.
 func browserEnv(env []string) []string {
 	out := make([]string, 0, len(env))
 	for _, kv := range env {
-		name, _, _ := strings.Cut(kv, "=")
-		up := strings.ToUpper(name)
-		drop := strings.HasPrefix(up, "MDECONNECT_") || strings.HasSuffix(up, "_KEY")
-		for _, w := range secretWords {
-			drop = drop || strings.Contains(up, w)
-		}
-		if !drop {
+		if name, _, _ := strings.Cut(kv, "="); !PrivateVariable(name) {
 			out = append(out, kv)
 		}
 	}
