@@ -100,6 +100,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newConsentURLCmd(a),
 		newTenantCmd(a),
 		newReportCmd(a),
+		newDoctorCmd(a),
 		newSandboxCmd(a),
 		newVersionCmd(a),
 		newManCmd(a),
