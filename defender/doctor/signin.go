@@ -45,6 +45,9 @@ type SignInOptions struct {
 	// RedirectURI is the loopback address MSAL listens on; "" lets it pick
 	// a free port of http://localhost.
 	RedirectURI string
+	// Redact, when set, is given the device code before it is polled with,
+	// so logs of the exchanges can remove it (it is not a JWT).
+	Redact func(secret string)
 }
 
 // DeviceCode is what the admin enters on another device.
@@ -135,6 +138,9 @@ func deviceCodeSignIn(ctx context.Context, pc public.Client, scopes []string, o 
 	dc, err := pc.AcquireTokenByDeviceCode(ctx, scopes)
 	if err != nil {
 		return public.AuthResult{}, err
+	}
+	if o.Redact != nil {
+		o.Redact(dc.Result.DeviceCode)
 	}
 	if o.ShowCode != nil {
 		o.ShowCode(DeviceCode{UserCode: sanitize.Line(dc.Result.UserCode, 64), VerificationURL: sanitize.Line(dc.Result.VerificationURL, sanitize.Screen),
