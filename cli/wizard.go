@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -125,15 +126,13 @@ func (a *app) wizardStore() (*store.Store, error) {
 	return a.openStore(string(store.BackendFile))
 }
 
-// keyringCause is why the keyring did not answer, without the advice the
-// store adds for commands (the wizard asks instead).
+// keyringCause is why the keyring did not answer: the store's typed error
+// carries the keyring's own error; the wizard asks instead of advising.
 func keyringCause(err error) string {
-	msg := err.Error()
-	_, rest, ok := strings.Cut(msg, store.ErrKeyringUnavailable.Error()+" (")
-	if i := strings.LastIndex(rest, "); "); ok && i > 0 {
-		return rest[:i]
+	if ke, ok := errors.AsType[*store.KeyringError](err); ok && ke.Err != nil {
+		return safe(ke.Err.Error())
 	}
-	return msg
+	return safe(err.Error())
 }
 
 // wizardEngine builds the wizard's engines as newEngine builds the commands':

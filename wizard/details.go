@@ -242,7 +242,7 @@ func (m *Model) toTest() tea.Cmd {
 }
 
 func (m *Model) checkDetails() (field, error) {
-	d := connector.Draft{Name: m.draft.Name, ClientID: m.draft.ClientID, Secret: m.draft.Secret, Mode: m.draft.Mode, Mappings: m.draft.Mappings}
+	d := connector.Draft{Name: m.draft.Name, ClientID: m.draft.ClientID, Secret: m.draft.Secret, Mode: m.draft.Mode, Cloud: m.opts.CloudName, Mappings: m.draft.Mappings}
 	err := d.Check(m.nameTaken)
 	fe, ok := connector.AsFieldError(err)
 	if !ok {
