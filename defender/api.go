@@ -32,7 +32,7 @@ type listing[T any] struct {
 // so a check stays fast on a tenant with a hundred thousand devices. All its
 // pages together hold at most maxListItems items in maxListBytes: a hostile
 // or broken server cannot make a check count millions of empty objects.
-func fetchList[T any](ctx context.Context, g getter, base, path string, token bearer, maxPages int) (listing[T], error) {
+func fetchList[T any, P listItem[T]](ctx context.Context, g getter, base, path string, token bearer, maxPages int) (listing[T], error) {
 	var out listing[T]
 	var read int64
 	next := base + path
@@ -51,7 +51,7 @@ func fetchList[T any](ctx context.Context, g getter, base, path string, token be
 			return out, err
 		}
 		read += int64(len(r.Body))
-		items, link, full, err := decodePage[T](r.Body, maxListItems-len(out.Items))
+		items, link, full, err := decodePage[T, P](r.Body, maxListItems-len(out.Items))
 		if err != nil {
 			return out, unexpectedReply(r, "JSON from "+hostOf(next))
 		}
@@ -90,74 +90,109 @@ func thousands(n int) string {
 	return s
 }
 
-// decodePage reads an OData page item by item, keeping at most room items;
-// full is true when the page held more. Every string read is clipped to
-// maxField, so a 10 MB service name does not become a 10 MB message.
-func decodePage[T any](body []byte, room int) (items []T, next string, full bool, err error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := expectDelim(dec, '{'); err != nil {
+// listItem is an entry of an OData list, read field by field in one pass
+// (see scanner): field reads the value of key, when key is one of the
+// item's fields, and reports whether it was. Keys compare ignoring case, as
+// encoding/json's do.
+type listItem[T any] interface {
+	*T
+	field(s *scanner, key []byte) (bool, error)
+}
+
+// decodePage reads an OData page, keeping at most room items; full is true
+// when the page held more. Only the fields a check reads are decoded, every
+// string clipped to maxField, so a 10 MB service name does not become a
+// 10 MB message; the rest is checked and skipped.
+func decodePage[T any, P listItem[T]](body []byte, room int) (items []T, next string, full bool, err error) {
+	s := &scanner{b: body}
+	if err := s.expect('{'); err != nil {
 		return nil, "", false, err
 	}
-	for dec.More() {
-		tok, err := dec.Token()
+	for more := s.peek() != '}'; more; {
+		key, err := s.key()
 		if err != nil {
 			return nil, "", false, err
 		}
-		switch key, _ := tok.(string); {
-		case strings.EqualFold(key, "value"):
-			if items, full, err = decodeItems[T](dec, items, room); err != nil || full {
+		switch {
+		case bytes.EqualFold(key, keyValue):
+			if items, full, err = decodeItems[T, P](s, items, room); err != nil || full {
 				return items, "", full, err
 			}
-		case strings.EqualFold(key, "@odata.nextLink"):
-			var s *string
-			if err := dec.Decode(&s); err != nil {
+		case bytes.EqualFold(key, keyNextLink):
+			if next, err = s.strWhole(); err != nil {
 				return nil, "", false, err
 			}
-			if s != nil {
-				next = *s
-			}
 		default:
-			var skip json.RawMessage
-			if err := dec.Decode(&skip); err != nil {
+			if err := s.skip(); err != nil {
 				return nil, "", false, err
 			}
 		}
+		if more, err = s.more('}'); err != nil {
+			return nil, "", false, err
+		}
 	}
-	return items, next, false, expectDelim(dec, '}')
+	return items, next, false, s.expect('}')
 }
 
+var (
+	keyValue    = []byte("value")
+	keyNextLink = []byte("@odata.nextLink")
+)
+
 // decodeItems appends the items of a JSON array (or null) to items.
-func decodeItems[T any](dec *json.Decoder, items []T, room int) ([]T, bool, error) {
-	tok, err := dec.Token()
-	if err != nil || tok == nil {
+func decodeItems[T any, P listItem[T]](s *scanner, items []T, room int) ([]T, bool, error) {
+	if s.peek() == 'n' {
+		return items, false, s.literal("null")
+	}
+	if err := s.expect('['); err != nil {
 		return items, false, err
 	}
-	if d, ok := tok.(json.Delim); !ok || d != '[' {
-		return items, false, fmt.Errorf("value is %v, not a list", tok)
-	}
-	for dec.More() {
+	for more := s.peek() != ']'; more; {
 		if len(items) >= room {
 			return items, true, nil
 		}
 		var v T
-		if err := dec.Decode(&v); err != nil {
+		if err := decodeItem[T, P](s, &v); err != nil {
 			return items, false, err
 		}
-		clipStrings(reflect.ValueOf(&v).Elem())
 		items = append(items, v)
+		var err error
+		if more, err = s.more(']'); err != nil {
+			return items, false, err
+		}
 	}
-	return items, false, expectDelim(dec, ']')
+	return items, false, s.expect(']')
 }
 
-func expectDelim(dec *json.Decoder, want json.Delim) error {
-	tok, err := dec.Token()
-	if err != nil {
+// decodeItem reads one object (or null, as the zero item) into v.
+func decodeItem[T any, P listItem[T]](s *scanner, v *T) error {
+	if s.peek() == 'n' {
+		return s.literal("null")
+	}
+	if err := s.expect('{'); err != nil {
 		return err
 	}
-	if d, ok := tok.(json.Delim); !ok || d != want {
-		return fmt.Errorf("expected %v, got %v", want, tok)
+	s.depth = 1
+	defer func() { s.depth = 0 }()
+	for more := s.peek() != '}'; more; {
+		key, err := s.key()
+		if err != nil {
+			return err
+		}
+		known, err := P(v).field(s, key)
+		if err != nil {
+			return err
+		}
+		if !known {
+			if err := s.skip(); err != nil {
+				return err
+			}
+		}
+		if more, err = s.more('}'); err != nil {
+			return err
+		}
 	}
-	return nil
+	return s.expect('}')
 }
 
 // clipStrings bounds every string in v (fields, slices, nested structs) to maxField.

@@ -39,10 +39,58 @@ func (t Token) stale(now time.Time) bool {
 	return now.Add(skew).After(t.ExpiresOn)
 }
 
-// tokens gets app-only tokens through MSAL: one confidential client on the
-// /organizations authority serves every tenant through WithTenantID, and
-// concurrent cold requests for one tenant and resource share one call, since
-// MSAL does not deduplicate them itself.
+// signIn is an engine's app registration: its credential and the client
+// MSAL sends through. It makes one MSAL client per tenant run (forTenant):
+// MSAL's in-memory token cache is a list it scans on every lookup, so one
+// client shared by a whole fleet made each token cost more than the last
+// (issue 15: 10 % of the CPU at 5,000 tenants). A client per tenant holds
+// that tenant's two tokens, and is dropped with the run.
+type signIn struct {
+	cloud    Cloud
+	clientID string
+	cred     confidential.Credential
+	opts     []confidential.Option
+	retry    RetryPolicy
+}
+
+func newSignIn(cloud Cloud, clientID, secret string, hc *http.Client, retry RetryPolicy) (*signIn, error) {
+	cred, err := confidential.NewCredFromSecret(secret)
+	if err != nil {
+		return nil, fmt.Errorf("the client secret cannot be used: %w", err)
+	}
+	s := &signIn{cloud: cloud, clientID: clientID, cred: cred, retry: retry.withDefaults(), opts: []confidential.Option{
+		// Guarded: no redirect elsewhere, no secret over http, replies
+		// bounded (MSAL reads them whole); see guarded. MSAL's request for
+		// the tenant's metadata is answered without a round trip (see
+		// tenantMetadata).
+		confidential.WithHTTPClient(withTenantMetadata(guarded(hc), cloud)),
+		// Custom hosts (proxies, the sandbox) are not in Microsoft's list of
+		// instances; asking would also call login.microsoftonline.com first.
+		confidential.WithInstanceDiscovery(cloud.IsMicrosoftLogin()),
+		// MSAL_FORCE_REGION in the environment would rewrite the host.
+		confidential.WithAzureRegion("DisableMsalForceRegion"),
+	}}
+	// One client now, so a login URL MSAL refuses fails the engine, not
+	// every tenant.
+	if _, err := s.forTenant(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// forTenant returns a new MSAL client for one tenant's run.
+func (s *signIn) forTenant() (*tokens, error) {
+	c, err := confidential.New(s.cloud.LoginURL+"/organizations", s.clientID, s.cred, s.opts...)
+	if err != nil {
+		return nil, fmt.Errorf("setting up sign-in for client ID %s: %w", s.clientID, err)
+	}
+	return &tokens{cloud: s.cloud, client: c, retry: s.retry}, nil
+}
+
+// tokens gets one tenant's app-only tokens through MSAL: a confidential
+// client on the /organizations authority asks for the tenant through
+// WithTenantID, and concurrent cold requests for one resource share one
+// call, since MSAL does not deduplicate them itself.
 type tokens struct {
 	cloud  Cloud
 	client confidential.Client
@@ -50,28 +98,6 @@ type tokens struct {
 	group  singleflight.Group
 	// bodies holds each failed reply's body, read once (see bodyOf).
 	bodies sync.Map
-}
-
-func newTokens(cloud Cloud, clientID, secret string, hc *http.Client, retry RetryPolicy) (*tokens, error) {
-	cred, err := confidential.NewCredFromSecret(secret)
-	if err != nil {
-		return nil, fmt.Errorf("the client secret cannot be used: %w", err)
-	}
-	opts := []confidential.Option{
-		// Guarded: no redirect elsewhere, no secret over http, replies
-		// bounded (MSAL reads them whole); see guarded.
-		confidential.WithHTTPClient(guarded(hc)),
-		// Custom hosts (proxies, the sandbox) are not in Microsoft's list of
-		// instances; asking would also call login.microsoftonline.com first.
-		confidential.WithInstanceDiscovery(cloud.IsMicrosoftLogin()),
-		// MSAL_FORCE_REGION in the environment would rewrite the host.
-		confidential.WithAzureRegion("DisableMsalForceRegion"),
-	}
-	c, err := confidential.New(cloud.LoginURL+"/organizations", clientID, cred, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("setting up sign-in for client ID %s: %w", clientID, err)
-	}
-	return &tokens{cloud: cloud, client: c, retry: retry.withDefaults()}, nil
 }
 
 func (t *tokens) scope(resource string) string {
@@ -127,16 +153,17 @@ func (t *tokens) acquire(ctx context.Context, tenant, resource string) (Token, e
 }
 
 // acquireOnce is one try, bounded like other requests (MSAL would otherwise
-// allow itself 30 s); a cold try is two requests, discovery and the token.
+// allow itself 30 s); a cold try is one request, the token's (the tenant's
+// metadata is answered locally, see tenantMetadata).
 func (t *tokens) acquireOnce(ctx context.Context, tenant, resource string, timeout time.Duration) (confidential.AuthResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	return t.client.AcquireTokenByCredential(ctx, []string{t.scope(resource)}, confidential.WithTenantID(tenant))
 }
 
-// bodyOf reads an MSAL error reply's body once. MSAL hands the same reply to
-// every caller that shared its failed tenant discovery (the Defender and
-// Graph tokens ask at once), and a body can be read only once.
+// bodyOf reads an MSAL error reply's body once. MSAL may hand one reply to
+// every caller that shared a failed request of its own (a discovery it
+// made), and a body can be read only once.
 func (t *tokens) bodyOf(resp *http.Response) []byte {
 	v, _ := t.bodies.LoadOrStore(resp, sync.OnceValue(func() []byte {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))

@@ -70,8 +70,10 @@ func TestHugeTokenAndDiscoveryRepliesFailInBoundedMemory(t *testing.T) {
 		{"400 MB token reply with its length", routeToken, declared, defender.CheckToken},
 		{"token gzip bomb", routeToken, gzipped, defender.CheckToken},
 		{"400 MB token error reply", routeToken, chunked, defender.CheckToken},
-		{"400 MB discovery reply", routeDiscovery, chunked, defender.CheckToken},
-		{"discovery gzip bomb", routeDiscovery, gzipped, defender.CheckToken},
+		// MSAL reads no discovery reply any more (see tenantMetadata): the
+		// engine's own discovery, the tenant check, is the one bounded.
+		{"400 MB discovery reply", routeDiscovery, chunked, defender.CheckTenant},
+		{"discovery gzip bomb", routeDiscovery, gzipped, defender.CheckTenant},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -44,12 +44,15 @@ const DefaultParallel = 50
 
 // Engine validates connectors against one cloud with one app registration.
 type Engine struct {
-	cfg    Config
-	g      getter
+	cfg Config
+	g   getter
+	// client is cfg.HTTPClient with the run's limits: the engine's requests
+	// and MSAL's go through it (the pool underneath is cfg.HTTPClient's).
+	client *http.Client
 	limits *RateLimits
 	once   sync.Once
-	tok    *tokens
-	terr   error
+	sign   *signIn
+	serr   error
 }
 
 // New checks cfg and returns an Engine.
@@ -86,7 +89,8 @@ func New(cfg Config) (*Engine, error) {
 // useLimits books e's API calls against limits.
 func (e *Engine) useLimits(limits *RateLimits) {
 	e.limits = limits
-	e.g = getter{client: limitedClient(e.cfg.HTTPClient, limits), retry: e.cfg.Retry}
+	e.client = limitedClient(e.cfg.HTTPClient, limits)
+	e.g = getter{client: e.client, retry: e.cfg.Retry}
 }
 
 // ParatiraClientID is the application (client) ID of Paratira's multi-tenant app.
@@ -125,42 +129,42 @@ func (e *Engine) ResolveTenant(ctx context.Context, input string) (TenantInfo, e
 	return info, nil
 }
 
-func (e *Engine) tokens() (*tokens, error) {
+// signIn sets up the engine's sign-in once: the credential and MSAL's options.
+func (e *Engine) signIn() (*signIn, error) {
 	e.once.Do(func() {
 		if e.cfg.ClientSecret == "" {
-			e.terr = errors.New("no client secret was given")
+			e.serr = errors.New("no client secret: pass it on stdin with --client-secret-stdin or in MDECONNECT_CLIENT_SECRET")
 			return
 		}
-		e.tok, e.terr = newTokens(e.cfg.Cloud, e.cfg.ClientID, e.cfg.ClientSecret, e.cfg.HTTPClient, e.cfg.Retry)
+		e.sign, e.serr = newSignIn(e.cfg.Cloud, e.cfg.ClientID, e.cfg.ClientSecret, e.client, e.cfg.Retry)
 	})
-	return e.tok, e.terr
+	return e.sign, e.serr
 }
 
-// Validate runs every check for every target, tenants concurrently up to
-// Parallel. Results keep the targets' order. A cancelled context ends the run
-// early; the checks it interrupted say so.
+// Ready reports whether the engine can sign in at all (a secret is set and
+// MSAL accepts the login URL), without a request: Validate and ValidateJobs
+// stop with this error before they start.
+func (e *Engine) Ready() error {
+	_, err := e.signIn()
+	return err
+}
+
+// Validate runs every check for every target, Parallel tenants at a time
+// (see ValidateJobs). Results keep the targets' order. A cancelled context
+// ends the run early; the checks it interrupted say so.
 func (e *Engine) Validate(ctx context.Context, targets []Target) (Result, error) {
-	tok, err := e.tokens()
-	if err != nil {
+	if err := e.Ready(); err != nil {
 		return Result{}, err
 	}
 	start := e.cfg.Now()
 	res := Result{Tenants: make([]TenantResult, len(targets)), OK: true}
-	sem := make(chan struct{}, e.cfg.Parallel)
-	var wg sync.WaitGroup
+	jobs := make([]Job, len(targets))
 	for i, t := range targets {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-				defer func() { <-sem }()
-			case <-ctx.Done():
-			}
-			res.Tenants[i] = e.validateTenant(ctx, tok, t)
-		}()
+		jobs[i] = Job{Engine: e, Target: t}
 	}
-	wg.Wait()
+	if err := ValidateJobs(ctx, e.cfg.Parallel, jobs, func(i int, t TenantResult) { res.Tenants[i] = t }); err != nil {
+		return Result{}, err
+	}
 	for _, t := range res.Tenants {
 		res.OK = res.OK && t.OK
 	}

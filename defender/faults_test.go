@@ -112,7 +112,9 @@ func TestCancelAtEveryPhaseLeavesNoGoroutine(t *testing.T) {
 	sc, _ := defendertest.Lookup("healthy")
 	client := c.Client()
 	before := runtime.NumGoroutine()
-	for _, after := range []time.Duration{0, 50 * time.Millisecond, 350 * time.Millisecond, 700 * time.Millisecond, 1000 * time.Millisecond} {
+	// A tenant takes two replies: discovery and the tokens (0-300 ms), then
+	// the data calls (300-600 ms); 1 s is after the end.
+	for _, after := range []time.Duration{0, 50 * time.Millisecond, 350 * time.Millisecond, 450 * time.Millisecond, 1000 * time.Millisecond} {
 		e := newEngine(t, c, defender.Config{HTTPClient: client})
 		ctx, cancel := context.WithCancel(context.Background())
 		time.AfterFunc(after, cancel)

@@ -7,13 +7,10 @@ package defender
 // engine's own discovery, token and check functions.
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -36,13 +33,6 @@ const (
 	envFakeLatency = "MDECONNECT_BENCH_FAKE_LATENCY"
 )
 
-// handshake is the child's first line on stdout.
-type handshake struct {
-	LoginURL, APIURL, GraphURL, StatsURL string
-	CAPEM                                []byte
-	Tenants                              []Target
-}
-
 // TestFakeCloudProcess is not a test: run by StartFakeCloudProcess in a child
 // process, it serves a fleet until its stdin closes.
 func TestFakeCloudProcess(t *testing.T) {
@@ -54,34 +44,16 @@ func TestFakeCloudProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fleet := defendertest.Fleet(n)
-	c, err := defendertest.Start(defendertest.Options{Latency: latency, Scenarios: fleet})
-	if err != nil {
+	if err := defendertest.ServeFleet(n, latency, os.Stdin, os.Stdout); err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, _ *http.Request) { _ = json.NewEncoder(w).Encode(c.Stats()) })
-	mux.HandleFunc("POST /reset", func(http.ResponseWriter, *http.Request) { c.ResetStats() })
-	go func() { _ = http.Serve(ln, mux) }()
-	h := handshake{LoginURL: c.LoginURL, APIURL: c.APIURL, GraphURL: c.GraphURL,
-		StatsURL: "http://" + ln.Addr().String(), CAPEM: c.CACertPEM()}
-	for _, s := range fleet {
-		h.Tenants = append(h.Tenants, Target{TenantID: s.TenantID, Customer: s.Name})
-	}
-	line, _ := json.Marshal(h)
-	fmt.Fprintf(os.Stdout, "%s\n", line)
-	_, _ = io.Copy(io.Discard, os.Stdin)
 }
 
 // FakeCloudProcess is a fleet served by a child process.
 type FakeCloudProcess struct {
-	handshake
-	pool *x509.CertPool
+	*defendertest.FleetProcess
+	Tenants []Target
+	pool    *x509.CertPool
 }
 
 // StartFakeCloudProcess starts a child serving n healthy tenants, every reply
@@ -91,48 +63,52 @@ func StartFakeCloudProcess(tb testing.TB, n int, latency time.Duration) *FakeClo
 	cmd := exec.Command(os.Args[0], "-test.run=^TestFakeCloudProcess$", "-test.bench=^$")
 	cmd.Env = append(os.Environ(), envFakeTenants+"="+strconv.Itoa(n), envFakeLatency+"="+latency.String())
 	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		tb.Fatal(err)
+	p := &FakeCloudProcess{FleetProcess: defendertest.StartFleetProcess(tb, cmd)}
+	p.pool = p.CertPool()
+	for i, id := range p.FleetHandshake.Tenants {
+		p.Tenants = append(p.Tenants, Target{TenantID: id, Customer: fmt.Sprintf("fleet-%04d", i+1)})
 	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { stdin.Close(); _ = cmd.Wait() })
-	line, err := bufio.NewReader(stdout).ReadBytes('\n')
-	if err != nil {
-		tb.Fatalf("the fake-cloud child said nothing: %v", err)
-	}
-	go func() { _, _ = io.Copy(io.Discard, stdout) }()
-	p := &FakeCloudProcess{pool: x509.NewCertPool()}
-	if err := json.Unmarshal(line, &p.handshake); err != nil {
-		tb.Fatalf("the fake-cloud child's handshake %q: %v", line, err)
-	}
-	p.pool.AppendCertsFromPEM(p.CAPEM)
 	return p
 }
 
-// Client is the engine's default client for parallel, trusting the fake's CA.
-func (p *FakeCloudProcess) Client(parallel int) *http.Client {
+// Client is the engine's default client for parallel, trusting the fake's
+// CA, with the connections it opens counted by host.
+func (p *FakeCloudProcess) Client(parallel int) (*http.Client, *Dials) {
 	c := DefaultHTTPClient(parallel)
-	c.Transport.(*http.Transport).TLSClientConfig = &tls.Config{RootCAs: p.pool, MinVersion: tls.VersionTLS12}
-	return c
+	t := c.Transport.(*http.Transport)
+	t.TLSClientConfig = &tls.Config{RootCAs: p.pool, MinVersion: tls.VersionTLS12}
+	d := &Dials{byAddr: map[string]int{}}
+	var dialer net.Dialer
+	t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		d.mu.Lock()
+		d.byAddr[addr]++
+		d.mu.Unlock()
+		return dialer.DialContext(ctx, network, addr)
+	}
+	return c, d
+}
+
+// Dials counts the connections a client opened, by host:port.
+type Dials struct {
+	mu     sync.Mutex
+	byAddr map[string]int
+}
+
+// Max is the most connections opened to one host; Total, to all.
+func (d *Dials) Max() (most, total int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, n := range d.byAddr {
+		most, total = max(most, n), total+n
+	}
+	return most, total
 }
 
 // Stats are the child's request counts.
 func (p *FakeCloudProcess) Stats(tb testing.TB) defendertest.Stats {
 	tb.Helper()
-	resp, err := http.Get(p.StatsURL + "/stats")
+	s, err := p.FleetProcess.Stats()
 	if err != nil {
-		tb.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var s defendertest.Stats
-	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
 		tb.Fatal(err)
 	}
 	return s
@@ -141,11 +117,9 @@ func (p *FakeCloudProcess) Stats(tb testing.TB) defendertest.Stats {
 // ResetStats zeroes the child's request counts.
 func (p *FakeCloudProcess) ResetStats(tb testing.TB) {
 	tb.Helper()
-	resp, err := http.Post(p.StatsURL+"/reset", "", nil)
-	if err != nil {
+	if err := p.FleetProcess.ResetStats(); err != nil {
 		tb.Fatal(err)
 	}
-	resp.Body.Close()
 }
 
 // SequentialTenant is the baseline a naive tool would be: the same discovery,
@@ -153,11 +127,15 @@ func (p *FakeCloudProcess) ResetStats(tb testing.TB) {
 // Graph token after the Defender one, each data check after the last). Only
 // the exposure check's two GETs still overlap, inside that check.
 func SequentialTenant(ctx context.Context, e *Engine, t Target) (TenantResult, error) {
-	tok, err := e.tokens()
+	sign, err := e.signIn()
 	if err != nil {
 		return TenantResult{}, err
 	}
-	r := &tenantRun{e: e, g: e.g, cloud: e.cfg.Cloud, target: t,
+	tok, err := sign.forTenant()
+	if err != nil {
+		return TenantResult{}, err
+	}
+	r := &tenantRun{e: e, g: e.g, tok: tok, cloud: e.cfg.Cloud, target: t,
 		results: map[CheckID]CheckResult{}, started: map[CheckID]time.Time{}}
 	r.begin(CheckTenant)
 	info, err := discover(ctx, r.g, r.cloud, t.TenantID)

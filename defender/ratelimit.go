@@ -38,10 +38,15 @@ func limitOf(path string) (apiLimit, bool) {
 // Microsoft documents for that API, counting every try. Share one between
 // the engines of a run (Config.Limits) so that validating a tenant again
 // and again (several connectors, consent re-tests) cannot exceed them.
+//
+// The engines of a run also share, through it, the first connection to each
+// host (see connGate): a fan-out of hundreds of requests to a host with no
+// connection yet would otherwise open hundreds, where HTTP/2 needs one.
 type RateLimits struct {
 	now   func() time.Time
 	mu    sync.Mutex
 	calls map[limitKey][]time.Time // start times of the last hour's calls, ascending
+	conns connGate
 }
 
 type limitKey struct{ tenant, path string }
@@ -128,7 +133,8 @@ func withTenant(ctx context.Context, tenant string) context.Context {
 }
 
 // limitedTransport books every request a tenant's checks send against the
-// tenant's limits, waiting for its turn within the request's deadline.
+// tenant's limits, waiting for its turn within the request's deadline, and
+// lets the first request to a host connect before the others (connGate).
 type limitedTransport struct {
 	base   http.RoundTripper
 	limits *RateLimits
@@ -150,7 +156,7 @@ func (t *limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 			}
 		}
 	}
-	return t.base.RoundTrip(req)
+	return t.limits.conns.roundTrip(t.base, req)
 }
 
 // CloseIdleConnections passes on to the base transport.

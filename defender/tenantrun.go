@@ -41,8 +41,8 @@ var dataChecks = []struct {
 // validateTenant runs a tenant's checks. Discovery and both token requests
 // start together, so the critical path is the slowest of them plus the
 // slowest data call, not the sum of every call.
-func (e *Engine) validateTenant(ctx context.Context, tok *tokens, t Target) TenantResult {
-	r := &tenantRun{e: e, g: e.g, tok: tok, cloud: e.cfg.Cloud, target: t,
+func (e *Engine) validateTenant(ctx context.Context, t Target) TenantResult {
+	r := &tenantRun{e: e, g: e.g, cloud: e.cfg.Cloud, target: t,
 		results: map[CheckID]CheckResult{}, started: map[CheckID]time.Time{}}
 	e.emit(Event{Kind: TenantStarted, TenantID: t.TenantID})
 	tenant, err := ParseTenant(t.TenantID)
@@ -55,6 +55,16 @@ func (e *Engine) validateTenant(ctx context.Context, tok *tokens, t Target) Tena
 	r.tenant = tenant
 	r.begin(CheckTenant)
 	r.begin(CheckToken)
+	// A client of the tenant's own: its token cache holds this tenant's
+	// tokens only, and goes when the run ends (see signIn).
+	tok, err := e.sign.forTenant()
+	if err != nil {
+		r.end(ctx, CheckToken, failed(err))
+		r.end(ctx, CheckTenant, skip("skipped: sign-in could not be set up (see the token check)"))
+		r.skipRest("skipped: sign-in could not be set up (see the token check)")
+		return r.result()
+	}
+	r.tok = tok
 	var defErr, graphErr, discErr error
 	parallel(ctx,
 		func(ctx context.Context) error {
