@@ -10,9 +10,11 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"charm.land/fang/v2"
 	"github.com/spf13/cobra"
 )
 
@@ -219,10 +221,9 @@ func TestEveryHelpExampleRuns(t *testing.T) {
 					}
 				}
 				fixture(name)
-				// A server (`sandbox`) serves until its context ends, then exits 0.
-				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-				defer cancel()
-				r := h.runFaulty(ctx, h.cloud.Client(), stdin, args...)
+				// A server (`sandbox`) serves until its context ends, then
+				// exits 0: it ends once it has printed its exports.
+				r := h.runServing(2*time.Second, stdin, args...)
 				if r.code == exitUsage || r.code == exitError {
 					t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 				}
@@ -314,4 +315,51 @@ func TestReleaseLdflagsNameTheVersionVariables(t *testing.T) {
 	if !slices.Equal(got, want) || len(stamped) != len(want) {
 		t.Errorf(".goreleaser.yaml stamps %q, want %q", got, want)
 	}
+}
+
+// runServing runs like runFaulty, but a command that serves (`sandbox`) is
+// stopped once it has printed its exports (its servers listen by then), or
+// after d.
+func (h *harness) runServing(d time.Duration, stdin string, args ...string) run {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	out := &watchedBuffer{text: "# client ID", seen: cancel}
+	var errOut bytes.Buffer
+	a := newApp(Streams{In: strings.NewReader(stdin), Out: out, Err: &errOut, Getenv: func(k string) string { return h.env[k] }})
+	a.httpClient = h.cloud.Client()
+	a.consentPoll = 20 * time.Millisecond
+	root := newRootCmd(a)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err != nil {
+		a.renderError(&errOut, fang.Styles{}, err)
+	}
+	a.finish()
+	return run{stdout: out.String(), stderr: errOut.String(), code: exitCode(err)}
+}
+
+// watchedBuffer collects a command's output and calls seen once it holds text.
+type watchedBuffer struct {
+	mu   sync.Mutex
+	b    bytes.Buffer
+	text string
+	seen func()
+}
+
+func (w *watchedBuffer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n, err := w.b.Write(p)
+	if w.seen != nil && strings.Contains(w.b.String(), w.text) {
+		w.seen()
+		w.seen = nil
+	}
+	return n, err
+}
+
+func (w *watchedBuffer) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
 }
