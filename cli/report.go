@@ -17,6 +17,7 @@ type reportOptions struct {
 	last     bool
 	output   string
 	jsonOut  bool
+	doctor   doctorFlags // --doctor and its flags (doctor_report.go)
 }
 
 func newReportCmd(a *app) *cobra.Command {
@@ -45,6 +46,7 @@ func newReportCmd(a *app) *cobra.Command {
 	f.BoolVar(&o.last, "last", false, "with NAME: report the test recorded in the store instead of testing again")
 	f.StringVarP(&o.output, "output", "o", "", "where to write the report (default mdeconnect-report-NAME-TIMESTAMP.json here)")
 	f.BoolVar(&o.jsonOut, "json", false, "print the summary as JSON on stdout")
+	o.doctor.register(cmd)
 	return cmd
 }
 
@@ -71,7 +73,7 @@ func (a *app) runReport(cmd *cobra.Command, o *reportOptions, args []string) err
 	if path == "" {
 		path = fmt.Sprintf("mdeconnect-report-%s-%s.json", fileSafe(name), a.now().UTC().Format("20060102T150405Z"))
 	}
-	if werr := writeReportFile(path, rep); werr != nil {
+	if werr := a.writeReport(cmd, &o.doctor, path, rep); werr != nil {
 		return fmt.Errorf("writing the report to %s: %w; choose another place with -o FILE", path, werr)
 	}
 	if perr := a.printReportSummary(rep, path, o.jsonOut); perr != nil {

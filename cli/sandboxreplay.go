@@ -124,6 +124,7 @@ func replayNote(rep *supportReport, path string) string {
 	if len(flags) > 0 {
 		fmt.Fprintf(&b, "\nTest with: %s", strings.Join(flags, " "))
 	}
+	b.WriteString(doctorReplayHint(path)) // the tenant's side, when recorded (doctor_replay.go)
 	return b.String()
 }
 
