@@ -124,7 +124,7 @@ func (r *Replay) tokenBody(req *http.Request, body string) string {
 		}
 		doc["access_token"] = tok
 	}
-	r.restoreIDToken(doc, tenant, req.PostForm.Get("client_id")) // an admin's sign-in (doctor_replay.go)
+	r.restoreAdminSignIn(doc, req, tenant) // an admin's sign-in (doctor_replay.go)
 	out, err := json.Marshal(doc)
 	if err != nil {
 		return body
