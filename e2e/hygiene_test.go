@@ -46,78 +46,23 @@ func TestSecretOnlyInItsStore(t *testing.T) {
 	sandboxEnv, _ := startSandboxProcess(t, bin, base, "--ca-file", filepath.Join(dirs["tmp"], "ca.pem"))
 	env := append(append([]string{}, base...), sandboxEnv...)
 
+	// The commands and the wizard go side by side: they share no store.
+	var (
+		runs      []hygieneRun
+		debugRuns int
+		screens   []string
+	)
+	t.Run("runs", func(t *testing.T) {
+		t.Run("commands", func(t *testing.T) {
+			t.Parallel()
+			runs, debugRuns = hygieneCommands(t, bin, env, dirs["reports"])
+		})
+		t.Run("wizard", func(t *testing.T) {
+			t.Parallel()
+			screens = wizardWithSecret(t, bin, base, dirs["wizard-config"])
+		})
+	})
 	known := defendertest.SandboxClientSecret
-	var runs []hygieneRun
-	debugRuns := 0
-	once := func(stdin string, debug bool, args ...string) {
-		t.Helper()
-		if debug {
-			args = append(append([]string{}, args...), "--debug")
-			debugRuns++
-		}
-		cmd := exec.Command(bin, args...)
-		cmd.Env, cmd.Stdin, cmd.Dir = env, strings.NewReader(stdin), dirs["reports"]
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		if err := cmd.Run(); err != nil {
-			if _, ok := err.(*exec.ExitError); !ok {
-				t.Fatalf("%v: %v", args, err)
-			}
-		}
-		if code := cmd.ProcessState.ExitCode(); code != 0 && code != 3 {
-			t.Errorf("%v: exit %d\n%s%s", args, code, stdout.String(), stderr.String())
-		}
-		runs = append(runs, hygieneRun{args, stdout.String(), stderr.String()})
-	}
-	// run runs a command that changes nothing twice: plain and with --debug.
-	run := func(stdin string, args ...string) {
-		t.Helper()
-		once(stdin, false, args...)
-		once(stdin, true, args...)
-	}
-	healthy, unlicensed := "contosohealthy.onmicrosoft.com", "contosounlicensed.onmicrosoft.com"
-	once(known, false, "add", "--name", "Contoso", "--tenant", healthy+"=Contoso", "--client-secret-stdin")
-	once(known, true, "add", "--name", "Northwind", "--tenant", healthy+"=Northwind", "--client-secret-stdin", "--json")
-	once(known, false, "add", "--name", "Fabrikam", "--tenant", unlicensed+"=Fabrikam", "--client-secret-stdin", "--skip-test")
-	run("", "list")
-	run("", "list", "--json")
-	run("", "show", "Contoso")
-	run("", "show", "Contoso", "--json")
-	once(rotatedSecret, false, "edit", "Fabrikam", "--client-secret-stdin")
-	once(rotatedSecret, true, "edit", "Northwind", "--client-secret-stdin")
-	run("", "test", "Fabrikam") // fails: the fake rejects the rotated secret
-	run("", "report", "Northwind", "-o", filepath.Join(dirs["reports"], "rotated.json"))
-	once(known, false, "edit", "Fabrikam", "--client-secret-stdin", "--rename", "Fabrikam Ltd")
-	once(known, true, "edit", "Northwind", "--client-secret-stdin")
-	once("", true, "edit", "Fabrikam Ltd", "--rename", "Fabrikam")
-	run("", "test", "Contoso")
-	run("", "test", "Contoso", "--json")
-	run("", "test", "--all")
-	run("", "test", "--all", "--json")
-	run(known, "test", "--tenant", healthy, "--client-secret-stdin")
-	run(known, "test", "--tenant", unlicensed, "--client-secret-stdin", "--json")
-	run(known, "test", "--tenant", "contosoinvalidsecret.onmicrosoft.com", "--client-secret-stdin")
-	once("", false, "report", "Contoso", "-o", filepath.Join(dirs["reports"], "contoso.json"))
-	once("", true, "report", "Contoso", "-o", filepath.Join(dirs["reports"], "contoso-debug.json"))
-	once("", false, "report", "Contoso", "--last", "-o", filepath.Join(dirs["reports"], "last.json"))
-	once("", true, "report", "Contoso", "--last", "-o", filepath.Join(dirs["reports"], "last-debug.json"))
-	once(known, false, "report", "--tenant", healthy+"=Contoso", "--tenant", "contosonoroles.onmicrosoft.com", "--client-secret-stdin", "-o", filepath.Join(dirs["reports"], "adhoc.json"))
-	once(known, true, "report", "--tenant", healthy+"=Contoso", "--tenant", "contosonoroles.onmicrosoft.com", "--client-secret-stdin", "-o", filepath.Join(dirs["reports"], "adhoc-debug.json"))
-	run("", "sandbox", "--list")
-	run("", "consent-url", "--tenant", healthy)
-	run("", "consent-url", "--tenant", healthy, "--json")
-	run("", "tenant", "resolve", healthy)
-	run("", "tenant", "resolve", healthy, "--json")
-	once("", false, "remove", "Fabrikam", "--yes")
-	once("", true, "remove", "Northwind", "--yes")
-	once("", false, "remove", "Contoso", "--yes")
-	// With the secret in the environment instead of stdin.
-	envRun := exec.Command(bin, "test", "--tenant", healthy, "--debug")
-	envRun.Env = append(append([]string{}, env...), envClientSecret+"="+known)
-	out, _ := envRun.CombinedOutput()
-	runs = append(runs, hygieneRun{envRun.Args[1:], string(out), ""})
-
-	screens := wizardWithSecret(t, bin, base, dirs["wizard-config"])
 
 	// What the user saw.
 	for _, r := range runs {
@@ -175,6 +120,84 @@ func TestSecretOnlyInItsStore(t *testing.T) {
 		t.Errorf("the wizard's connector has no secret in its secrets.json: %v", err)
 	}
 	t.Logf("%d command runs, %d wizard screens, %d reports and %d debug logs searched", len(runs), len(screens), reports, logs)
+}
+
+// hygieneCommands runs every command, plain and with --debug, with known
+// secrets in env, from the folder reports; it returns what each printed and
+// how many runs had --debug.
+func hygieneCommands(t *testing.T, bin string, env []string, reports string) ([]hygieneRun, int) {
+	t.Helper()
+	known := defendertest.SandboxClientSecret
+	var runs []hygieneRun
+	debugRuns := 0
+	once := func(stdin string, debug bool, args ...string) {
+		t.Helper()
+		if debug {
+			args = append(append([]string{}, args...), "--debug")
+			debugRuns++
+		}
+		cmd := exec.Command(bin, args...)
+		cmd.Env, cmd.Stdin, cmd.Dir = env, strings.NewReader(stdin), reports
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil {
+			if _, ok := err.(*exec.ExitError); !ok {
+				t.Fatalf("%v: %v", args, err)
+			}
+		}
+		if code := cmd.ProcessState.ExitCode(); code != 0 && code != 3 {
+			t.Errorf("%v: exit %d\n%s%s", args, code, stdout.String(), stderr.String())
+		}
+		runs = append(runs, hygieneRun{args, stdout.String(), stderr.String()})
+	}
+	// run runs a command that changes nothing twice: plain and with --debug.
+	run := func(stdin string, args ...string) {
+		t.Helper()
+		once(stdin, false, args...)
+		once(stdin, true, args...)
+	}
+	healthy, unlicensed := "contosohealthy.onmicrosoft.com", "contosounlicensed.onmicrosoft.com"
+	once(known, false, "add", "--name", "Contoso", "--tenant", healthy+"=Contoso", "--client-secret-stdin")
+	once(known, true, "add", "--name", "Northwind", "--tenant", healthy+"=Northwind", "--client-secret-stdin", "--json")
+	once(known, false, "add", "--name", "Fabrikam", "--tenant", unlicensed+"=Fabrikam", "--client-secret-stdin", "--skip-test")
+	run("", "list")
+	run("", "list", "--json")
+	run("", "show", "Contoso")
+	run("", "show", "Contoso", "--json")
+	once(rotatedSecret, false, "edit", "Fabrikam", "--client-secret-stdin")
+	once(rotatedSecret, true, "edit", "Northwind", "--client-secret-stdin")
+	run("", "test", "Fabrikam") // fails: the fake rejects the rotated secret
+	run("", "report", "Northwind", "-o", filepath.Join(reports, "rotated.json"))
+	once(known, false, "edit", "Fabrikam", "--client-secret-stdin", "--rename", "Fabrikam Ltd")
+	once(known, true, "edit", "Northwind", "--client-secret-stdin")
+	once("", true, "edit", "Fabrikam Ltd", "--rename", "Fabrikam")
+	run("", "test", "Contoso")
+	run("", "test", "Contoso", "--json")
+	run("", "test", "--all")
+	run("", "test", "--all", "--json")
+	run(known, "test", "--tenant", healthy, "--client-secret-stdin")
+	run(known, "test", "--tenant", unlicensed, "--client-secret-stdin", "--json")
+	run(known, "test", "--tenant", "contosoinvalidsecret.onmicrosoft.com", "--client-secret-stdin")
+	once("", false, "report", "Contoso", "-o", filepath.Join(reports, "contoso.json"))
+	once("", true, "report", "Contoso", "-o", filepath.Join(reports, "contoso-debug.json"))
+	once("", false, "report", "Contoso", "--last", "-o", filepath.Join(reports, "last.json"))
+	once("", true, "report", "Contoso", "--last", "-o", filepath.Join(reports, "last-debug.json"))
+	once(known, false, "report", "--tenant", healthy+"=Contoso", "--tenant", "contosonoroles.onmicrosoft.com", "--client-secret-stdin", "-o", filepath.Join(reports, "adhoc.json"))
+	once(known, true, "report", "--tenant", healthy+"=Contoso", "--tenant", "contosonoroles.onmicrosoft.com", "--client-secret-stdin", "-o", filepath.Join(reports, "adhoc-debug.json"))
+	run("", "sandbox", "--list")
+	run("", "consent-url", "--tenant", healthy)
+	run("", "consent-url", "--tenant", healthy, "--json")
+	run("", "tenant", "resolve", healthy)
+	run("", "tenant", "resolve", healthy, "--json")
+	once("", false, "remove", "Fabrikam", "--yes")
+	once("", true, "remove", "Northwind", "--yes")
+	once("", false, "remove", "Contoso", "--yes")
+	// With the secret in the environment instead of stdin.
+	envRun := exec.Command(bin, "test", "--tenant", healthy, "--debug")
+	envRun.Env = append(append([]string{}, env...), envClientSecret+"="+known)
+	out, _ := envRun.CombinedOutput()
+	runs = append(runs, hygieneRun{envRun.Args[1:], string(out), ""})
+	return runs, debugRuns
 }
 
 // wizardWithSecret runs the sandbox wizard in a terminal with --debug through

@@ -84,10 +84,16 @@ func (tm *ptyTerm) screen() string {
 	return tm.emu.String()
 }
 
-// waitFor waits until the screen shows text, failing at the deadline.
+// waitFor waits until the screen shows text, failing after 10 seconds.
 func (tm *ptyTerm) waitFor(text string) {
 	tm.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	tm.waitForWithin(text, 10*time.Second)
+}
+
+// waitForWithin waits until the screen shows text, failing after d.
+func (tm *ptyTerm) waitForWithin(text string, d time.Duration) {
+	tm.t.Helper()
+	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
 		if strings.Contains(tm.screen(), text) {
 			return

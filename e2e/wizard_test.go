@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paratira/mdeconnect/defender/defendertest"
 )
@@ -70,7 +71,8 @@ func TestWizardE2ESandboxConsentPropagates(t *testing.T) {
 	// The fake's first tokens carry no roles: the wizard waits, then passes.
 	tm.waitFor("Waiting for consent to propagate: no roles in the tokens yet")
 	tm.waitFor("w stop waiting")
-	tm.waitFor("8 passed, 0 warnings, 0 failed, 0 skipped")
+	// The wizard pauses 10 s before it tries again (wizard.Options.ConsentFirstDelay).
+	tm.waitForWithin("8 passed, 0 warnings, 0 failed, 0 skipped", 30*time.Second)
 	raw := tm.finish(dir)
 	if !bytes.Contains(raw, []byte(`"ok": true`)) {
 		t.Errorf("the saved validation did not pass:\n%s", raw)
