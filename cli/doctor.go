@@ -41,9 +41,9 @@ func newDoctorCmd(a *app) *cobra.Command {
 			"Over SSH or without a display the sign-in uses a device code.\n\n" +
 			"Exit codes: 0 nothing wrong found, 3 a finding failed, 2 bad input, 1 any other error\n" +
 			"(the sign-in included), 130 cancelled.",
-		Example: "  mdeconnect doctor contoso\n" +
-			"  mdeconnect doctor --tenant contoso.onmicrosoft.com --device-code\n" +
-			"  mdeconnect doctor --tenant contoso.com --client-secret-stdin --json < secret.txt",
+		Example: "  mdeconnect doctor --tenant contoso.com\n" +
+			"  mdeconnect doctor --tenant fabrikam.onmicrosoft.com --device-code --json\n" +
+			"  mdeconnect doctor --tenant contoso.com --client-secret-stdin < secret.txt",
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return a.runDoctor(cmd, o, args) },
 	}
