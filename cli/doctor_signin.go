@@ -74,7 +74,8 @@ func (a *app) showDeviceCode(ctx context.Context, cancel context.CancelFunc, br 
 		fmt.Fprintln(w, "Waiting for the sign-in...")
 		return func() {}
 	}
-	fmt.Fprintln(w, "Press Enter to open the page in your browser, or type c and Enter to copy the code. Waiting for the sign-in...")
+	fmt.Fprintln(w, "  Press Enter to open the page in your browser, or type c and Enter to copy the code.")
+	fmt.Fprintln(w, "Waiting for the sign-in...")
 	kctx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
