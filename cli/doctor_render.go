@@ -24,9 +24,9 @@ func renderDoctor(w io.Writer, r *doctor.Report) {
 	}
 	line("Enterprise application", appStatus(r.App), appWords(r.App))
 	line("App roles", rolesStatus(r.Roles), rolesWords(r.Roles))
-	line("Consent", sectionStatus(r.Consent.Section, defender.Pass), consentWords(r.Consent))
-	line("Sign-ins", sectionStatus(r.SignIns.Section, defender.Pass), signInWords(r.SignIns))
-	line("Conditional Access", sectionStatus(r.ConditionalAccess.Section, defender.Pass), policyWords(r.ConditionalAccess))
+	line("Consent", sectionStatus(r.Consent.Section, consentStatus(r.Consent)), consentWords(r.Consent))
+	line("Sign-ins", sectionStatus(r.SignIns.Section, signInStatus(r.SignIns)), signInWords(r.SignIns))
+	line("Conditional Access", sectionStatus(r.ConditionalAccess.Section, policyStatus(r.ConditionalAccess)), policyWords(r.ConditionalAccess))
 	if r.AppOnly != nil {
 		what := map[string]string{"test": "run now", "recorded": "recorded"}[r.AppOnly.Source]
 		fmt.Fprintln(w, dimStyle.Render(fmt.Sprintf("Beside the app-only test %s (%s):", what, utcTime(r.AppOnly.At))))
@@ -176,4 +176,36 @@ func policyWords(ca doctor.ConditionalAccess) string {
 		return "1 policy includes all apps or Paratira's: " + names[0]
 	}
 	return fmt.Sprintf("%d policies include all apps or Paratira's: %s", len(names), strings.Join(names, "; "))
+}
+
+// consentStatus: a user's own consent fails, a failed latest attempt warns.
+func consentStatus(c doctor.Consent) defender.Status {
+	switch {
+	case c.Last != nil && c.Last.AdminConsent != nil && !*c.Last.AdminConsent, c.Last == nil:
+		return defender.Fail
+	case len(c.Attempts) > 0 && !strings.EqualFold(c.Attempts[0].Result, "success"):
+		return defender.Warn
+	}
+	return defender.Pass
+}
+
+// signInStatus: the latest sign-in failed, or some did.
+func signInStatus(s doctor.SignIns) defender.Status {
+	switch {
+	case len(s.Failures) > 0 && (s.LastSuccess == nil || s.Failures[0].At.After(*s.LastSuccess)):
+		return defender.Fail
+	case len(s.Failures) > 0:
+		return defender.Warn
+	}
+	return defender.Pass
+}
+
+// policyStatus: a policy failed the app's sign-ins.
+func policyStatus(ca doctor.ConditionalAccess) defender.Status {
+	for _, p := range ca.Policies {
+		if p.FailedSignIn {
+			return defender.Fail
+		}
+	}
+	return defender.Pass
 }
