@@ -42,7 +42,7 @@ func Read(ctx context.Context, s *Session, o Options) (*Report, error) {
 	if o.AppName == "" {
 		o.AppName = "Paratira"
 	}
-	r := &Report{TenantID: s.TenantID, ReadAt: o.Now().UTC(), SignedInAs: s.Account.UPN,
+	r := &Report{TenantID: clean(s.TenantID), ReadAt: o.Now().UTC(), SignedInAs: clean(s.Account.UPN),
 		App: App{Changes: []Event{}}, Roles: Roles{Required: []Role{}, Missing: []string{}, Excess: []string{}, Other: []string{}},
 		Consent: Consent{Attempts: []ConsentEvent{}}, SignIns: SignIns{Failures: []SignInFailure{}},
 		ConditionalAccess: ConditionalAccess{Section: Section{Status: StatusSkipped, Reason: "no failed sign-in met Conditional Access"}, Policies: []Policy{}},
