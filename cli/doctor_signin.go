@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/paratira/mdeconnect/defender/doctor"
 	"github.com/paratira/mdeconnect/internal/sanitize"
@@ -13,11 +14,17 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// signInTimeout bounds the wait for the admin, as Entra ID bounds a device
+// code ("the user has 15 minutes to sign in").
+const signInTimeout = 15 * time.Minute
+
 // doctorSignIn signs the tenant's admin in: through the browser, or with a
 // device code when asked, over SSH, or without a display. The URL is always
 // printed too, since a browser may not open.
 func (a *app) doctorSignIn(cmd *cobra.Command, o *doctorOptions, tg doctorTarget) (*doctor.Session, error) {
-	ctx, cancel := context.WithCancel(cmd.Context())
+	// An admin who never finishes the browser's page does not hold the
+	// command forever: as long as a device code lives (15 minutes).
+	ctx, cancel := context.WithTimeout(cmd.Context(), signInTimeout)
 	defer cancel()
 	br := wizard.SystemBrowser{Getenv: a.getenv}
 	device := o.deviceCode
@@ -46,8 +53,11 @@ func (a *app) doctorSignIn(cmd *cobra.Command, o *doctorOptions, tg doctorTarget
 		stopKeys()
 	}
 	if err != nil {
-		if cmd.Context().Err() == nil && errors.Is(err, context.Canceled) {
+		switch {
+		case cmd.Context().Err() == nil && errors.Is(err, context.Canceled):
 			return nil, context.Canceled // Ctrl+C at the key prompt
+		case cmd.Context().Err() == nil && errors.Is(err, context.DeadlineExceeded):
+			return nil, fmt.Errorf("the admin did not finish signing in to %s within %s: run doctor again", safe(tg.tenant.TenantID), signInTimeout)
 		}
 		return nil, signInError(err, tg.tenant.TenantID)
 	}
