@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -172,16 +171,14 @@ func TestTokenExpiresDuringLongRun(t *testing.T) {
 }
 
 // TestCtrlCAtEveryPhase cancels add, test NAME, test --all and an ad hoc test
-// before they start, while signing in, while fetching data and near the end:
-// each exits 130 saying "Cancelled.", promptly, writes nothing to the store
-// (byte for byte), and leaves no goroutine behind.
+// before they start, while signing in, while fetching data and as the data
+// comes back: each exits 130 saying "Cancelled.", promptly, writes nothing to
+// the store (byte for byte), and leaves no goroutine behind.
 func TestCtrlCAtEveryPhase(t *testing.T) {
 	h := newHarness(t)
 	h.addHealthy("Contoso")
-	// 500 ms a reply. The phases are fractions of an uncancelled run, which
-	// signs in first and then fetches the data: a faster or slower engine
-	// moves them with it.
-	h.cloud.SetLatency(500 * time.Millisecond)
+	// Every reply takes 250 ms, so a request is on its way when Ctrl+C comes.
+	h.cloud.SetLatency(250 * time.Millisecond)
 	healthy := h.scenario("healthy").TenantID
 	commands := map[string][]string{
 		"add":         {"add", "--name", "Fabrikam", "--tenant", h.scenario("empty").TenantID + "=Fabrikam", "--client-secret-stdin"},
@@ -189,15 +186,21 @@ func TestCtrlCAtEveryPhase(t *testing.T) {
 		"test --all":  {"test", "--all"},
 		"test ad hoc": {"test", "--tenant", healthy, "--client-secret-stdin"},
 	}
-	probe := h.cloud.Client()
-	start := time.Now()
-	if r := h.runFaulty(context.Background(), probe, secret, commands["test ad hoc"]...); r.code != 0 {
-		t.Fatalf("uncancelled: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	// The phases are moments of the exchange, not times, so an engine with
+	// more or fewer round trips is cancelled in each all the same. at says
+	// whether req (on its way, resp nil; or answered) is the moment.
+	apiHost := strings.TrimPrefix(h.cloud.APIURL, "https://")
+	phases := []struct {
+		name string
+		at   func(req *http.Request, resp *http.Response) bool
+	}{
+		{"before it starts", nil},
+		{"while signing in", func(req *http.Request, resp *http.Response) bool {
+			return resp == nil && strings.HasSuffix(req.URL.Path, "/oauth2/v2.0/token")
+		}},
+		{"while fetching data", func(req *http.Request, resp *http.Response) bool { return resp == nil && req.URL.Host == apiHost }},
+		{"as the data comes back", func(req *http.Request, resp *http.Response) bool { return resp != nil && req.URL.Host == apiHost }},
 	}
-	full := time.Since(start)
-	probe.CloseIdleConnections()
-	phases := []time.Duration{0, full / 10, full * 6 / 10, full * 85 / 100}
-	t.Logf("an uncancelled run takes %v: cancelling after %v", full.Round(time.Millisecond), phases)
 	before := runtime.NumGoroutine()
 	var (
 		mu      sync.Mutex
@@ -207,8 +210,8 @@ func TestCtrlCAtEveryPhase(t *testing.T) {
 	// may change the store, and this test runs alone (it counts goroutines).
 	t.Run("phases", func(t *testing.T) {
 		for name, args := range commands {
-			for _, after := range phases {
-				t.Run(fmt.Sprintf("%s after %v", name, after.Round(time.Millisecond)), func(t *testing.T) {
+			for _, ph := range phases {
+				t.Run(name+" "+ph.name, func(t *testing.T) {
 					t.Parallel()
 					files := h.storeBytes()
 					client := h.cloud.Client()
@@ -216,20 +219,35 @@ func TestCtrlCAtEveryPhase(t *testing.T) {
 					clients = append(clients, client)
 					mu.Unlock()
 					ctx, cancel := context.WithCancel(context.Background())
-					time.AfterFunc(after, cancel)
-					start := time.Now()
-					r := h.runFaulty(ctx, client, secret, args...)
-					late := time.Since(start) - after
+					var once sync.Once
+					var pressed time.Time
+					press := func() { once.Do(func() { pressed = time.Now(); cancel() }) }
+					if ph.at == nil {
+						press()
+					}
+					watched := &http.Client{Transport: roundTripFunc(func(req *http.Request) (*http.Response, error) {
+						if ph.at != nil && ph.at(req, nil) {
+							press()
+						}
+						resp, err := client.Transport.RoundTrip(req)
+						if err == nil && ph.at != nil && ph.at(req, resp) {
+							press()
+						}
+						return resp, err
+					})}
+					r := h.runFaulty(ctx, watched, secret, args...)
+					ended := time.Now()
+					press() // a run that never reached its moment is not cancelled late
 					cancel()
 					client.CloseIdleConnections()
 					if r.code != exitCancelled || !strings.Contains(r.stderr, "Cancelled.") {
-						t.Errorf("%s cancelled after %v: exit %d, want 130 and \"Cancelled.\"\n%s%s", name, after, r.code, r.stdout, r.stderr)
+						t.Errorf("%s cancelled %s: exit %d, want 130 and \"Cancelled.\"\n%s%s", name, ph.name, r.code, r.stdout, r.stderr)
 					}
-					if late > time.Second {
-						t.Errorf("%s cancelled after %v: ended %v later", name, after, late)
+					if late := ended.Sub(pressed); late > time.Second {
+						t.Errorf("%s cancelled %s: ended %v later", name, ph.name, late)
 					}
 					if now := h.storeBytes(); !reflect.DeepEqual(files, now) {
-						t.Errorf("%s cancelled after %v changed the store", name, after)
+						t.Errorf("%s cancelled %s changed the store", name, ph.name)
 					}
 				})
 			}
