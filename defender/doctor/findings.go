@@ -95,7 +95,7 @@ func (f *finder) roles() {
 				s += fmt.Sprintf(" An app role assignment was removed on %s by %s (%s).", when(c.At), by(c), c.Detail)
 			}
 		}
-		if slices.Contains(roles.Missing, "ServiceHealth.Read.All") && f.r.Consent.Last != nil {
+		if l := f.r.Consent.Last; slices.Contains(roles.Missing, "ServiceHealth.Read.All") && l != nil && (l.AdminConsent == nil || *l.AdminConsent) {
 			s += fmt.Sprintf(" The last consent was given by %s on %s: if that account is an Application Administrator or Cloud Application Administrator, it could not grant the Microsoft Graph role.",
 				by(f.r.Consent.Last.Event), when(f.r.Consent.Last.At))
 		}
