@@ -16,7 +16,7 @@ import (
 // and the values a flag accepts.
 
 // connectorArgCommands take a saved connector's NAME as their argument.
-var connectorArgCommands = []string{"show", "test", "edit", "remove", "report"}
+var connectorArgCommands = []string{"show", "test", "edit", "remove", "report", "doctor"}
 
 // addCompletions registers every completion function on the built tree.
 func (a *app) addCompletions(root *cobra.Command) {

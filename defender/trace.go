@@ -79,7 +79,7 @@ const redacted = "[REDACTED]"
 
 var (
 	jwtRE         = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`)
-	secretFieldRE = regexp.MustCompile(`(?i)("?(?:client_secret|client_assertion|access_token|refresh_token|id_token|password)"?\s*[:=]\s*"?)([^"&\s,}]+)`)
+	secretFieldRE = regexp.MustCompile(`(?i)("?(?:client_secret|client_assertion|access_token|refresh_token|id_token|password|device_code|user_code|code_verifier)"?\s*[:=]\s*"?)([^"&\s,}]+)`)
 	// An authorization code travels only in forms and query strings; in JSON
 	// "code" is an error code (Forbidden, TooManyRequests) support needs.
 	authCodeRE = regexp.MustCompile(`(?i)((?:^|[?&])code=)([^&\s#"\\]+)`)

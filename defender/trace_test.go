@@ -55,3 +55,29 @@ func TestTracerRedacts(t *testing.T) {
 		t.Errorf("trace lost facts: %+v", got[0])
 	}
 }
+
+// The admin's sign-in for doctor (device code, PKCE) put its codes in the
+// --debug log: the redactor knows their field names too.
+func TestTracerRedactsSignInCodes(t *testing.T) {
+	const deviceCode, userCode, verifier = "DAQABAAEAAAD--device-code-value", "FJ7Q9KXW", "pkce-verifier-0123456789abcdefghijklmnopqrstuvwxyz"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"device_code":"`+deviceCode+`","user_code":"`+userCode+`","verification_uri":"https://microsoft.com/devicelogin"}`)
+	}))
+	defer srv.Close()
+	var got []Exchange
+	c := srv.Client()
+	c.Transport = &Tracer{Base: c.Transport, Redactor: &Redactor{}, OnExchange: func(e Exchange) { got = append(got, e) }}
+	form := url.Values{"grant_type": {"device_code"}, "device_code": {deviceCode}, "code_verifier": {verifier}}
+	resp, err := c.Post(srv.URL+"/organizations/oauth2/v2.0/token", "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	all := got[0].RequestBody + got[0].ResponseBody
+	for _, leak := range []string{deviceCode, userCode, verifier} {
+		if strings.Contains(all, leak) {
+			t.Errorf("trace leaks %q: %s", leak, all)
+		}
+	}
+}
