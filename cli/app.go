@@ -30,6 +30,8 @@ type app struct {
 	keyring store.Keyring
 	// consentPoll is the first wait between re-tests of a fresh consent.
 	consentPoll time.Duration
+	// retry, when set, replaces defender.DefaultRetry (tests: short backoff).
+	retry defender.RetryPolicy
 	// limits keep every engine of this process, whatever connector it
 	// tests, under Microsoft's per-API rate limits for each tenant.
 	limits *defender.RateLimits

@@ -119,7 +119,7 @@ func addDebugFlag(root *cobra.Command, a *app) {
 // startDebugLog opens the log file and logs the command, its end and every
 // exchange to it. Only to it: the wizard may be drawing on the screen.
 func (a *app) startDebugLog(cmd *cobra.Command, args []string) error {
-	f, err := openDebugFile(a.now())
+	f, err := openDebugFile(a.now(), a.getenv)
 	if err != nil {
 		return err
 	}
@@ -149,8 +149,8 @@ func (a *app) startDebugLog(cmd *cobra.Command, args []string) error {
 }
 
 // openDebugFile creates a new 0600 log in the user's cache folder (0700).
-func openDebugFile(now time.Time) (*os.File, error) {
-	cache, err := os.UserCacheDir()
+func openDebugFile(now time.Time, getenv func(string) string) (*os.File, error) {
+	cache, err := userCacheDir(getenv)
 	if err != nil {
 		return nil, fmt.Errorf("--debug: no cache folder for the log (%w): set XDG_CACHE_HOME to a writable folder", err)
 	}
@@ -165,6 +165,16 @@ func openDebugFile(now time.Time) (*os.File, error) {
 		return nil, fmt.Errorf("--debug: cannot create the log file: %w; set XDG_CACHE_HOME to a writable folder", err)
 	}
 	return f, nil
+}
+
+// userCacheDir is the user's cache folder: $XDG_CACHE_HOME as the command
+// sees its environment, else the platform's (~/.cache, ~/Library/Caches,
+// %LocalAppData%).
+func userCacheDir(getenv func(string) string) (string, error) {
+	if base := getenv("XDG_CACHE_HOME"); base != "" {
+		return base, nil
+	}
+	return os.UserCacheDir()
 }
 
 // commandLine is the command as typed, with the values of secret-named flags

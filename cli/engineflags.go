@@ -79,7 +79,10 @@ func (a *app) newEngine(cloud defender.Cloud, clientID, secret string, f engineF
 	if err := checkClientID(cloud, clientID); err != nil {
 		return nil, err
 	}
-	retry := defender.DefaultRetry
+	retry := a.retry
+	if retry == (defender.RetryPolicy{}) {
+		retry = defender.DefaultRetry
+	}
 	if f.timeout > 0 {
 		retry.PerRequest = f.timeout
 	}

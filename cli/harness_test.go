@@ -11,6 +11,7 @@ import (
 
 	"charm.land/fang/v2"
 
+	"github.com/paratira/mdeconnect/defender"
 	"github.com/paratira/mdeconnect/defender/defendertest"
 	"github.com/paratira/mdeconnect/store"
 )
@@ -47,6 +48,11 @@ type run struct {
 	code           int
 }
 
+// testRetry is Microsoft's backoff, shortened: the retry logic is the same,
+// the waits of the throttling and fault cases are not.
+var testRetry = defender.RetryPolicy{Attempts: defender.DefaultRetry.Attempts, BaseDelay: 5 * time.Millisecond,
+	Budget: 3 * time.Second, PerRequest: defender.DefaultRetry.PerRequest}
+
 // run executes one command line with stdin.
 func (h *harness) run(stdin string, args ...string) run {
 	h.t.Helper()
@@ -54,6 +60,7 @@ func (h *harness) run(stdin string, args ...string) run {
 	a := newApp(Streams{In: strings.NewReader(stdin), Out: &out, Err: &errOut, Getenv: func(k string) string { return h.env[k] }})
 	a.httpClient = h.cloud.Client()
 	a.consentPoll = 20 * time.Millisecond
+	a.retry = testRetry
 	a.keyring = h.keyring
 	if h.now != nil {
 		a.now = h.now

@@ -24,6 +24,7 @@ func (h *harness) runFaulty(ctx context.Context, client *http.Client, stdin stri
 	h.t.Helper()
 	var out, errOut bytes.Buffer
 	a := newApp(Streams{In: strings.NewReader(stdin), Out: &out, Err: &errOut, Getenv: func(k string) string { return h.env[k] }})
+	a.retry = testRetry
 	a.httpClient = client
 	a.consentPoll = 20 * time.Millisecond
 	root := newRootCmd(a)

@@ -261,6 +261,7 @@ func runApp(t *testing.T, s runSpec) run {
 	t.Helper()
 	var out, errOut strings.Builder
 	a := newApp(Streams{In: strings.NewReader(s.stdin), Out: &out, Err: &errOut, Getenv: func(k string) string { return s.env[k] }})
+	a.retry = testRetry
 	a.httpClient = s.client
 	root := newRootCmd(a)
 	root.SetArgs(s.args)

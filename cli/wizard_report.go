@@ -36,12 +36,9 @@ func (a *app) wizardReport(cloud defender.Cloud) wizard.WriteReport {
 // reportCacheDir is mdeconnect's reports folder in the user cache folder
 // ($XDG_CACHE_HOME, else ~/.cache on Linux), made private to the user.
 func reportCacheDir(getenv func(string) string) (string, error) {
-	base := getenv("XDG_CACHE_HOME")
-	if base == "" {
-		var err error
-		if base, err = os.UserCacheDir(); err != nil {
-			return "", fmt.Errorf("no user cache folder for the support report: %w", err)
-		}
+	base, err := userCacheDir(getenv)
+	if err != nil {
+		return "", fmt.Errorf("no user cache folder for the support report: %w", err)
 	}
 	dir := filepath.Join(base, "mdeconnect", "reports")
 	if err := os.MkdirAll(dir, 0o700); err != nil {

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -22,7 +23,7 @@ type signer struct {
 }
 
 func newSigner() (*signer, error) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	key, err := processKey()
 	if err != nil {
 		return nil, fmt.Errorf("generating the token signing key: %w", err)
 	}
@@ -33,6 +34,11 @@ func newSigner() (*signer, error) {
 	sum := sha256.Sum256(der)
 	return &signer{key: key, kid: b64(sum[:20])}, nil
 }
+
+// processKey is one signing key for every fake cloud of a process: making a
+// 2048-bit key took a third of the CPU of the command-line tests, which
+// start a fake cloud each. Each process (each sandbox) still has its own.
+var processKey = sync.OnceValues(func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, 2048) })
 
 // claims of an app-only v1 access token (PROTOCOL §3).
 type claims struct {
