@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"reflect"
 	"strconv"
@@ -32,6 +33,7 @@ type listing[T any] struct {
 // so a check stays fast on a tenant with a hundred thousand devices. All its
 // pages together hold at most maxListItems items in maxListBytes: a hostile
 // or broken server cannot make a check count millions of empty objects.
+// Each page is decoded as it arrives (see scanner), never held whole.
 func fetchList[T any, P listItem[T]](ctx context.Context, g getter, base, path string, token bearer, maxPages int) (listing[T], error) {
 	var out listing[T]
 	var read int64
@@ -42,7 +44,25 @@ func fetchList[T any, P listItem[T]](ctx context.Context, g getter, base, path s
 			break
 		}
 		left := int64(maxListBytes) - read
-		r, err := fetchReply(ctx, g, next, token, min(maxBody, left))
+		var (
+			items []T
+			link  string
+			full  bool
+			bad   error // the JSON was refused
+		)
+		var n int64
+		var head []byte
+		r, err := fetchStream(ctx, g, next, token, min(maxBody, left), func(body io.Reader) error {
+			// A retried page starts over.
+			s := newScanner(body)
+			defer s.done()
+			items, link, full, bad = decodePage[T, P](s, maxListItems-len(out.Items))
+			n, head = s.n, s.head
+			if bad != nil && s.readErr() != nil {
+				return s.readErr() // not bad JSON: the connection failed or the reply went past its bound
+			}
+			return nil
+		})
 		var tl *tooLarge
 		if errors.As(err, &tl) && tl.limit < maxBody {
 			return out, listTooLong(path, out.Pages+1, sizeLabel(maxListBytes), len(out.Items), out.Pages, read)
@@ -50,9 +70,9 @@ func fetchList[T any, P listItem[T]](ctx context.Context, g getter, base, path s
 		if err != nil {
 			return out, err
 		}
-		read += int64(len(r.Body))
-		items, link, full, err := decodePage[T, P](r.Body, maxListItems-len(out.Items))
-		if err != nil {
+		read += n
+		if bad != nil {
+			r.Body = head
 			return out, unexpectedReply(r, "JSON from "+hostOf(next))
 		}
 		out.Items = append(out.Items, items...)
@@ -103,8 +123,7 @@ type listItem[T any] interface {
 // when the page held more. Only the fields a check reads are decoded, every
 // string clipped to maxField, so a 10 MB service name does not become a
 // 10 MB message; the rest is checked and skipped.
-func decodePage[T any, P listItem[T]](body []byte, room int) (items []T, next string, full bool, err error) {
-	s := &scanner{b: body}
+func decodePage[T any, P listItem[T]](s *scanner, room int) (items []T, next string, full bool, err error) {
 	if err := s.expect('{'); err != nil {
 		return nil, "", false, err
 	}
@@ -238,16 +257,22 @@ func fetchJSON(ctx context.Context, g getter, u string, token bearer, v any) err
 // other outcome is a classified error. A 401 is retried once when a fresh
 // token differs from the one refused.
 func fetchReply(ctx context.Context, g getter, u string, token bearer, limit int64) (reply, error) {
+	return fetchStream(ctx, g, u, token, limit, nil)
+}
+
+// fetchStream is fetchReply handing a 2xx reply's body to consume (see
+// getter.getStream) instead of returning it.
+func fetchStream(ctx context.Context, g getter, u string, token bearer, limit int64, consume func(io.Reader) error) (reply, error) {
 	var sent string
 	sending := func(ctx context.Context) (string, error) {
 		t, err := token(ctx)
 		sent = t
 		return t, err
 	}
-	r, err := g.getLimited(ctx, u, sending, limit)
+	r, err := g.getStream(ctx, u, sending, limit, consume)
 	if err == nil && r.Status == 401 {
 		if again, terr := token(ctx); terr == nil && again != sent {
-			r, err = g.getLimited(ctx, u, sending, limit)
+			r, err = g.getStream(ctx, u, sending, limit, consume)
 		}
 	}
 	var te *tokenError

@@ -5,32 +5,128 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 )
 
-// scanner reads a JSON document in one pass, keeping only what a check
-// asks for: a page of 10,000 devices is 20 MB of fields nobody reads, and
-// encoding/json spent 45 % of a run's CPU building them (issue 15). It
-// accepts exactly the JSON encoding/json accepts (a fuzz test compares the
-// two), so a malformed reply is refused as before; what it skips it still
-// checks, byte by byte.
+// scanner reads a JSON document in one pass as it arrives, keeping only
+// what a check asks for: a page of 10,000 devices is 20 MB of fields nobody
+// reads. encoding/json spent 45 % of a run's CPU building them, and holding
+// whole replies to decode them made most of its memory (issue 15). It
+// accepts exactly the JSON encoding/json accepts (a table and a fuzz test
+// compare the two), so a malformed reply is refused as before; what it
+// skips it still checks, byte by byte.
+//
+// It reads src through a small window that slides as it goes; only a
+// literal it keeps (a key, a field's value) is held whole, so a reply's
+// bound (the guard's) is still the most it can hold.
 type scanner struct {
-	b []byte
-	i int
+	src io.Reader // nil: b is the whole document
+	b   []byte    // the window: b[i:] is not read yet
+	i   int
+	pin int   // b[pin:] must stay in the window (a literal being kept); -1 for none
+	err error // what src said when it stopped (io.EOF at the end)
+	n   int64 // bytes read from src
+	// head is the document's first bytes, to say what a refused reply was
+	// (an HTML page?) after the window has moved on.
+	head []byte
+	keyBuf []byte // the last key read
 	// depth is the containers around the value being read that count
 	// toward maxDepth: an item's own object, as encoding/json counted when
 	// it decoded each item on its own.
 	depth int
 }
 
+// newScanner reads src through a window of windowSize bytes (it grows only
+// to hold a long literal it keeps). Call done when finished with it.
+func newScanner(src io.Reader) *scanner {
+	return &scanner{src: src, b: (*windows.Get().(*[]byte))[:0], pin: -1}
+}
+
+// windowSize is a scanner's window on a reply: a TLS record holds 16 KB.
+const windowSize = 16 << 10
+
+// windows are scanners' windows for reuse: a run reads a few hundred
+// thousand pages. A sync.Pool is a cache the runtime may empty at any time,
+// not state: no scanner sees another's bytes (a window is only read up to
+// what its own source wrote).
+var windows = sync.Pool{New: func() any { b := make([]byte, windowSize); return &b }}
+
+// done hands the window back; nothing read from the scanner may point into
+// it any more (keys and strings it returned are copies).
+func (s *scanner) done() {
+	if s.src != nil && cap(s.b) == windowSize {
+		b := s.b[:windowSize]
+		windows.Put(&b)
+	}
+	s.b, s.src = nil, nil
+}
+
+// scanBytes reads a whole document held in b.
+func scanBytes(b []byte) *scanner { return &scanner{b: b, pin: -1, head: b[:min(len(b), 512)]} }
+
 // maxDepth matches encoding/json's nesting limit.
 const maxDepth = 10000
 
 var errSyntax = errors.New("invalid JSON")
 
+// fill reads more of src into the window, sliding out what was read (and
+// is not pinned); false when src has no more.
+func (s *scanner) fill() bool {
+	if s.src == nil || s.err != nil {
+		return false
+	}
+	keep := s.i
+	if s.pin >= 0 && s.pin < keep {
+		keep = s.pin
+	}
+	if keep > 0 {
+		n := copy(s.b, s.b[keep:])
+		s.b, s.i = s.b[:n], s.i-keep
+		if s.pin >= 0 {
+			s.pin -= keep
+		}
+	}
+	if len(s.b) == cap(s.b) {
+		grown := make([]byte, len(s.b), 2*cap(s.b)+512)
+		copy(grown, s.b)
+		s.b = grown
+	}
+	n, err := s.src.Read(s.b[len(s.b):cap(s.b)])
+	if s.head == nil && n > 0 {
+		s.head = bytes.Clone(s.b[len(s.b) : len(s.b)+min(n, 512)])
+	}
+	s.b = s.b[:len(s.b)+n]
+	s.n += int64(n)
+	if err != nil {
+		s.err = err
+	}
+	return n > 0 || err == nil
+}
+
+// ready reports whether k unread bytes are in the window, reading for them.
+func (s *scanner) ready(k int) bool {
+	for len(s.b)-s.i < k {
+		if !s.fill() {
+			return false
+		}
+	}
+	return true
+}
+
+// readErr is why the document ended early, when src failed (a cut
+// connection, a reply past its bound) rather than the JSON being bad.
+func (s *scanner) readErr() error {
+	if s.err == nil || s.err == io.EOF {
+		return nil
+	}
+	return s.err
+}
+
 func (s *scanner) ws() {
-	for s.i < len(s.b) {
+	for s.ready(1) {
 		switch s.b[s.i] {
 		case ' ', '\t', '\n', '\r':
 			s.i++
@@ -43,7 +139,7 @@ func (s *scanner) ws() {
 // peek is the next byte after white space, or 0 at the end.
 func (s *scanner) peek() byte {
 	s.ws()
-	if s.i < len(s.b) {
+	if s.ready(1) {
 		return s.b[s.i]
 	}
 	return 0
@@ -51,7 +147,7 @@ func (s *scanner) peek() byte {
 
 func (s *scanner) expect(c byte) error {
 	if s.peek() != c {
-		return fmt.Errorf("%w: expected %q at byte %d", errSyntax, c, s.i)
+		return fmt.Errorf("%w: expected %q", errSyntax, c)
 	}
 	s.i++
 	return nil
@@ -68,23 +164,39 @@ func (s *scanner) more(end byte) (bool, error) {
 	case end:
 		return false, nil
 	}
-	return false, fmt.Errorf("%w: expected ',' or %q at byte %d", errSyntax, end, s.i)
+	return false, fmt.Errorf("%w: expected ',' or %q", errSyntax, end)
 }
 
-// rawString reads a string literal and returns its content between the
-// quotes, and whether it holds escapes or bytes that are not valid UTF-8
-// (and so must be decoded by unquote).
-func (s *scanner) rawString() (raw []byte, plain bool, err error) {
+// rawString reads a string literal. When keep is set it returns its
+// content between the quotes, valid until the scanner reads on; plain says
+// whether it is free of escapes and bytes that are not UTF-8 (else unquote
+// decodes it).
+func (s *scanner) rawString(keep bool) (raw []byte, plain bool, err error) {
 	if err := s.expect('"'); err != nil {
 		return nil, false, err
 	}
 	start := s.i
+	if keep {
+		s.pin = start
+		defer func() { s.pin = -1 }()
+	}
 	plain = true
-	for s.i < len(s.b) {
-		c := s.b[s.i]
-		switch {
+	for {
+		// The common run of plain ASCII, without a call per byte.
+		for s.i < len(s.b) {
+			if c := s.b[s.i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
+				break
+			}
+			s.i++
+		}
+		if !s.ready(1) {
+			return nil, false, fmt.Errorf("%w: unterminated string", errSyntax)
+		}
+		switch c := s.b[s.i]; {
 		case c == '"':
-			raw = s.b[start:s.i]
+			if keep {
+				raw = s.b[s.pin:s.i]
+			}
 			s.i++
 			return raw, plain, nil
 		case c == '\\':
@@ -93,10 +205,9 @@ func (s *scanner) rawString() (raw []byte, plain bool, err error) {
 				return nil, false, err
 			}
 		case c < 0x20:
-			return nil, false, fmt.Errorf("%w: control character in a string at byte %d", errSyntax, s.i)
-		case c < utf8.RuneSelf:
-			s.i++
+			return nil, false, fmt.Errorf("%w: control character in a string", errSyntax)
 		default:
+			s.ready(utf8.UTFMax) // a rune cut by the window's end is read whole
 			r, n := utf8.DecodeRune(s.b[s.i:])
 			if r == utf8.RuneError && n == 1 {
 				plain = false // encoding/json turns it into U+FFFD
@@ -104,12 +215,11 @@ func (s *scanner) rawString() (raw []byte, plain bool, err error) {
 			s.i += n
 		}
 	}
-	return nil, false, fmt.Errorf("%w: unterminated string", errSyntax)
 }
 
 // escape checks the escape at s.i (a backslash) and steps over it.
 func (s *scanner) escape() error {
-	if s.i+1 >= len(s.b) {
+	if !s.ready(2) {
 		return fmt.Errorf("%w: unterminated string", errSyntax)
 	}
 	switch s.b[s.i+1] {
@@ -117,18 +227,18 @@ func (s *scanner) escape() error {
 		s.i += 2
 		return nil
 	case 'u':
-		if s.i+6 > len(s.b) {
+		if !s.ready(6) {
 			return fmt.Errorf("%w: unterminated string", errSyntax)
 		}
 		for _, h := range s.b[s.i+2 : s.i+6] {
 			if !isHex(h) {
-				return fmt.Errorf("%w: bad \\u escape at byte %d", errSyntax, s.i)
+				return fmt.Errorf("%w: bad \\u escape", errSyntax)
 			}
 		}
 		s.i += 6
 		return nil
 	}
-	return fmt.Errorf("%w: bad escape at byte %d", errSyntax, s.i)
+	return fmt.Errorf("%w: bad escape", errSyntax)
 }
 
 func isHex(c byte) bool {
@@ -136,12 +246,12 @@ func isHex(c byte) bool {
 }
 
 // str reads a string (or null, as "") clipped to maxField. The string is a
-// copy: the reply's buffer can go.
+// copy: the window moves on.
 func (s *scanner) str() (string, error) {
 	if s.peek() == 'n' {
 		return "", s.literal("null")
 	}
-	raw, plain, err := s.rawString()
+	raw, plain, err := s.rawString(true)
 	if err != nil {
 		return "", err
 	}
@@ -165,13 +275,12 @@ func (s *scanner) strWhole() (string, error) {
 	if s.peek() == 'n' {
 		return "", s.literal("null")
 	}
-	raw, plain, err := s.rawString()
+	raw, plain, err := s.rawString(true)
 	if err != nil || plain {
 		return string(raw), err
 	}
-	q := make([]byte, 0, len(raw)+2)
 	var v string
-	err = json.Unmarshal(append(append(append(q, '"'), raw...), '"'), &v)
+	err = json.Unmarshal(quoted(raw), &v)
 	return v, err
 }
 
@@ -182,7 +291,7 @@ func (s *scanner) known(values ...string) (string, error) {
 	if s.peek() != '"' {
 		return s.str()
 	}
-	raw, plain, err := s.rawString()
+	raw, plain, err := s.rawString(true)
 	if err != nil {
 		return "", err
 	}
@@ -198,76 +307,84 @@ func (s *scanner) known(values ...string) (string, error) {
 
 // unquote decodes a string with escapes (or bad UTF-8) as encoding/json does.
 func unquote(raw []byte) (string, error) {
-	q := make([]byte, 0, len(raw)+2)
-	q = append(append(append(q, '"'), raw...), '"')
 	var v string
-	if err := json.Unmarshal(q, &v); err != nil {
+	if err := json.Unmarshal(quoted(raw), &v); err != nil {
 		return "", err
 	}
 	return clipField(v, maxField), nil
 }
 
-// key reads an object key and its colon. A key with escapes is decoded;
-// most are plain, and then the bytes are returned without a copy.
+func quoted(raw []byte) []byte {
+	q := make([]byte, 0, len(raw)+2)
+	return append(append(append(q, '"'), raw...), '"')
+}
+
+// key reads an object key and its colon. A key with escapes is decoded.
+// The key is the scanner's copy, valid until the next key.
 func (s *scanner) key() ([]byte, error) {
-	raw, plain, err := s.rawString()
+	raw, plain, err := s.rawString(true)
 	if err != nil {
 		return nil, err
 	}
-	if !plain {
+	if plain {
+		s.keyBuf = append(s.keyBuf[:0], raw...)
+	} else {
 		v, err := unquote(raw)
 		if err != nil {
 			return nil, err
 		}
-		raw = []byte(v)
+		s.keyBuf = append(s.keyBuf[:0], v...)
 	}
-	return raw, s.expect(':')
+	return s.keyBuf, s.expect(':')
 }
 
 func (s *scanner) literal(word string) error {
+	s.ready(len(word))
 	if !bytes.HasPrefix(s.b[s.i:], []byte(word)) {
-		return fmt.Errorf("%w: bad literal at byte %d", errSyntax, s.i)
+		return fmt.Errorf("%w: bad literal", errSyntax)
 	}
 	s.i += len(word)
 	return nil
 }
 
-// number reads a number literal, checked against JSON's grammar.
+// number reads a number literal, checked against JSON's grammar; the bytes
+// are valid until the scanner reads on.
 func (s *scanner) number() ([]byte, error) {
 	s.ws()
-	start := s.i
-	if s.i < len(s.b) && s.b[s.i] == '-' {
+	s.pin = s.i
+	defer func() { s.pin = -1 }()
+	if s.ready(1) && s.b[s.i] == '-' {
 		s.i++
 	}
 	switch {
-	case s.i < len(s.b) && s.b[s.i] == '0':
+	case s.ready(1) && s.b[s.i] == '0':
 		s.i++
-	case s.i < len(s.b) && '1' <= s.b[s.i] && s.b[s.i] <= '9':
+	case s.ready(1) && '1' <= s.b[s.i] && s.b[s.i] <= '9':
 		s.digits()
 	default:
-		return nil, fmt.Errorf("%w: bad number at byte %d", errSyntax, start)
+		return nil, fmt.Errorf("%w: bad number", errSyntax)
 	}
-	if s.i < len(s.b) && s.b[s.i] == '.' {
+	if s.ready(1) && s.b[s.i] == '.' {
 		s.i++
 		if s.digits() == 0 {
-			return nil, fmt.Errorf("%w: bad number at byte %d", errSyntax, start)
+			return nil, fmt.Errorf("%w: bad number", errSyntax)
 		}
 	}
-	if s.i < len(s.b) && (s.b[s.i] == 'e' || s.b[s.i] == 'E') {
+	if s.ready(1) && (s.b[s.i] == 'e' || s.b[s.i] == 'E') {
 		s.i++
-		if s.i < len(s.b) && (s.b[s.i] == '+' || s.b[s.i] == '-') {
+		if s.ready(1) && (s.b[s.i] == '+' || s.b[s.i] == '-') {
 			s.i++
 		}
 		if s.digits() == 0 {
-			return nil, fmt.Errorf("%w: bad number at byte %d", errSyntax, start)
+			return nil, fmt.Errorf("%w: bad number", errSyntax)
 		}
 	}
-	return s.b[start:s.i], nil
+	return s.b[s.pin:s.i], nil
 }
 
 func (s *scanner) digits() int {
 	n := 0
-	for s.i < len(s.b) && '0' <= s.b[s.i] && s.b[s.i] <= '9' {
+	for s.ready(1) && '0' <= s.b[s.i] && s.b[s.i] <= '9' {
 		s.i++
 		n++
 	}
@@ -315,14 +432,14 @@ func (s *scanner) skip() error {
 			if c == ',' {
 				s.i++
 				if end == '}' {
-					if _, err := s.key(); err != nil {
+					if err := s.skipKey(); err != nil {
 						return err
 					}
 				}
 				break
 			}
 			if c != end {
-				return fmt.Errorf("%w: expected ',' or %q at byte %d", errSyntax, end, s.i)
+				return fmt.Errorf("%w: expected ',' or %q", errSyntax, end)
 			}
 			s.i++
 			stack = stack[:len(stack)-1]
@@ -331,6 +448,14 @@ func (s *scanner) skip() error {
 			return nil
 		}
 	}
+}
+
+// skipKey steps over an object key and its colon.
+func (s *scanner) skipKey() error {
+	if _, _, err := s.rawString(false); err != nil {
+		return err
+	}
+	return s.expect(':')
 }
 
 // scalarOrOpen reads a scalar, an empty list or object, or the opening of
@@ -354,13 +479,13 @@ func (s *scanner) scalarOrOpen(stack *[]byte) error {
 			}
 			*stack = append(*stack, end)
 			if c == '{' {
-				if _, err := s.key(); err != nil {
+				if err := s.skipKey(); err != nil {
 					return err
 				}
 			}
 			continue
 		case '"':
-			_, _, err := s.rawString()
+			_, _, err := s.rawString(false)
 			return err
 		case 't':
 			return s.literal("true")

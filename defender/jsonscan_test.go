@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 // refPage is the reference the one-pass reader must agree with:
@@ -80,8 +81,13 @@ func refDelim(dec *json.Decoder, want json.Delim) error {
 // both refuse it, or both return the same items, link and fullness.
 func agree[T any, P listItem[T]](t *testing.T, body []byte, room int) {
 	t.Helper()
-	items, next, full, err := decodePage[T, P](body, room)
+	items, next, full, err := decodePage[T, P](scanBytes(body), room)
 	wItems, wNext, wFull, wErr := refPage[T](body, room)
+	// The same page arriving a byte at a time, through the sliding window.
+	sItems, sNext, sFull, sErr := decodePage[T, P](newScanner(iotest.OneByteReader(bytes.NewReader(body))), room)
+	if (sErr == nil) != (err == nil) || !reflect.DeepEqual(sItems, items) || sNext != next || sFull != full {
+		t.Fatalf("%q: streamed %+v %q %v %v, whole %+v %q %v %v", clip(string(body), 300), sItems, sNext, sFull, sErr, items, next, full, err)
+	}
 	if err != nil && wErr == nil && !validFirst(body) {
 		// encoding/json's token reader lets a missing comma between
 		// elements pass; JSON does not, nor does the one-pass reader.
@@ -98,6 +104,23 @@ func agree[T any, P listItem[T]](t *testing.T, body []byte, room int) {
 	}
 }
 
+// bigPage is a list of n devices with the fields Microsoft sends, many
+// windows long.
+func bigPage(n int) string {
+	var b strings.Builder
+	b.WriteString(`{"@odata.context":"https://api.security.microsoft.com/api/$metadata#Machines","value":[`)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"id":"%040d","computerDnsName":"wks-%d.contoso.com","osVersion":null,"machineTags":["t\u00e9",%d],`+
+			`"healthStatus":%q,"onboardingStatus":"Onboarded","riskScore":"Low","exposedMachinesCount":%d,"severityScore":%d.5}`,
+			i, i, i, []string{"Active", "Inactive", "NoSensorData"}[i%3], i, i%10)
+	}
+	b.WriteString(`],"@odata.nextLink":"https://api.security.microsoft.com/api/machines?$skip=3000"}`)
+	return b.String()
+}
+
 // validFirst reports whether body starts with one valid JSON value.
 func validFirst(body []byte) bool {
 	var v json.RawMessage
@@ -112,6 +135,13 @@ func TestDecodePageAgreesWithEncodingJSON(t *testing.T) {
 		`{"value":null,"@odata.nextLink":null}`,
 		`{"Value":[],"value":[{"healthStatus":"a\u00e9\n\"b"}]}`,
 		`{"value":[{"healthStatus":"` + long + `"}]}`,
+		// Longer than the scanner's window: kept, skipped, escaped, as a key.
+		`{"value":[{"healthStatus":"` + strings.Repeat("ab", windowSize) + `"}]}`,
+		`{"value":[{"skipped":"` + strings.Repeat("ab", windowSize) + `","healthStatus":"Active"}]}`,
+		`{"value":[{"healthStatus":"` + strings.Repeat(`\u00e9`, windowSize/2) + `"}]}`,
+		`{"value":[{"` + strings.Repeat("k", 3*windowSize) + `":1,"onboardingStatus":"Onboarded"}]}`,
+		`{"value":[{"x":` + strings.Repeat("9", 2*windowSize) + `}]}`,
+		bigPage(3000),
 		`{"value":[{"healthStatus":"\xff\xfeok"}]}`,
 		`{"value":[{"healthStatus":5}]}`,
 		`{"value":[{"healthStatus":"a"} {"healthStatus":"b"}]}`,

@@ -51,6 +51,7 @@ type reply struct {
 	Body   []byte
 }
 
+
 // getter sends GET requests with retries on 429, 5xx and network faults,
 // through a guarded client (see guarded).
 type getter struct {
@@ -78,6 +79,14 @@ func (g getter) getWith(ctx context.Context, url string, token bearer) (reply, e
 
 // getLimited is getWith with the reply bounded to limit bytes.
 func (g getter) getLimited(ctx context.Context, url string, token bearer, limit int64) (reply, error) {
+	return g.getStream(ctx, url, token, limit, nil)
+}
+
+// getStream is getLimited handing a 2xx reply's body to consume as it
+// arrives, instead of reading it whole: the returned reply has no Body. An
+// error consume returns is the reading's (a cut connection is retried);
+// consume keeps what it decoded, and why it refused the JSON, itself.
+func (g getter) getStream(ctx context.Context, url string, token bearer, limit int64, consume func(io.Reader) error) (reply, error) {
 	p := g.retry.withDefaults()
 	// spent is what the budget has paid: tries and waits, not the time a
 	// token took, which is a request of its own with its own budget.
@@ -98,7 +107,7 @@ func (g getter) getLimited(ctx context.Context, url string, token bearer, limit 
 			timeout = min(timeout, p.Budget-spent)
 		}
 		start := time.Now()
-		r, err := g.once(ctx, url, tok, timeout, limit)
+		r, err := g.once(ctx, url, tok, timeout, limit, consume)
 		last := time.Since(start)
 		spent += last
 		wait, retry := retryAfter(r, err, delay)
@@ -125,7 +134,7 @@ type tokenError struct{ err error }
 func (e *tokenError) Error() string { return e.err.Error() }
 func (e *tokenError) Unwrap() error { return e.err }
 
-func (g getter) once(ctx context.Context, url, token string, timeout time.Duration, limit int64) (reply, error) {
+func (g getter) once(ctx context.Context, url, token string, timeout time.Duration, limit int64, consume func(io.Reader) error) (reply, error) {
 	ctx, cancel := context.WithTimeout(withReplyLimit(ctx, limit), timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
@@ -142,7 +151,12 @@ func (g getter) once(ctx context.Context, url, token string, timeout time.Durati
 		return reply{URL: url}, err
 	}
 	defer resp.Body.Close()
-	body, err := readBody(resp)
+	var body []byte
+	if consume != nil && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		err = consume(resp.Body)
+	} else {
+		body, err = readBody(resp)
+	}
 	r := reply{URL: url, Status: resp.StatusCode, Header: resp.Header, Body: body}
 	var e *Error
 	switch {
