@@ -31,7 +31,7 @@ type scanner struct {
 	n   int64 // bytes read from src
 	// head is the document's first bytes, to say what a refused reply was
 	// (an HTML page?) after the window has moved on.
-	head []byte
+	head   []byte
 	keyBuf []byte // the last key read
 	// depth is the containers around the value being read that count
 	// toward maxDepth: an item's own object, as encoding/json counted when

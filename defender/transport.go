@@ -51,7 +51,6 @@ type reply struct {
 	Body   []byte
 }
 
-
 // getter sends GET requests with retries on 429, 5xx and network faults,
 // through a guarded client (see guarded).
 type getter struct {
