@@ -122,3 +122,17 @@ func TestRenderErrorHints(t *testing.T) {
 		})
 	}
 }
+
+// `store frob` printed the group's help and exited 0; `sandbox --addr nope`
+// exited 1: both are bad input.
+func TestBadSubcommandsAndAddressesAreUsageErrors(t *testing.T) {
+	h := newHarness(t)
+	for _, args := range [][]string{{"store", "frob"}, {"tenant", "frob"}, {"sandbox", "--addr", "nope"}} {
+		if r := h.run("", args...); r.code != 2 {
+			t.Errorf("%v: exit %d, want 2\n%s", args, r.code, r.stderr)
+		}
+	}
+	if r := h.run("", "store"); r.code != 0 || !strings.Contains(r.stdout+r.stderr, "restore") {
+		t.Errorf("store alone: exit %d, want its help\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

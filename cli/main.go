@@ -53,8 +53,12 @@ func privateEnv() func(string) string {
 	}
 }
 
-// Main runs one command line and returns the process exit code.
+// Main runs one command line and returns the process exit code. Ctrl+C
+// and SIGTERM are caught first, so one that comes while the command starts
+// still ends it with 130.
 func Main(ctx context.Context, args []string, s Streams) int {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	a := newApp(s)
 	return a.execute(ctx, args)
 }
@@ -63,8 +67,6 @@ func Main(ctx context.Context, args []string, s Streams) int {
 // did (help, --version, man, completion, signals, the error handler) is set
 // up in newRootCmd, without fang's wait for a colour answer (see help.go).
 func (a *app) execute(ctx context.Context, args []string) int {
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	for _, w := range []io.Writer{a.out, a.errOut} {
 		enableVirtualTerminal(w)
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -106,6 +107,9 @@ type served struct {
 func (a *app) runSandbox(cmd *cobra.Command, o *sandboxOptions) error {
 	if o.latency < 0 {
 		return usagef("--latency %s is negative: give a delay such as 300ms", o.latency)
+	}
+	if _, port, err := net.SplitHostPort(o.addr); err != nil || port == "" {
+		return usagef("--addr %q is not host:port: give e.g. 127.0.0.1:8443, or 127.0.0.1:0 for a free port", o.addr)
 	}
 	var (
 		s     served

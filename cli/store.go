@@ -7,7 +7,9 @@ import (
 )
 
 func newStoreCmd(a *app) *cobra.Command {
-	cmd := &cobra.Command{Use: "store", Short: "Look after the connector store itself"}
+	// A group: an unknown subcommand is a usage error (exit 2), not its help.
+	cmd := &cobra.Command{Use: "store", Short: "Look after the connector store itself", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() }}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "restore",
 		Short: "Restore the connector store from its backup after damage",

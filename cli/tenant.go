@@ -13,9 +13,12 @@ import (
 )
 
 func newTenantCmd(a *app) *cobra.Command {
+	// A group: an unknown subcommand is a usage error (exit 2), not its help.
 	cmd := &cobra.Command{
 		Use:   "tenant",
 		Short: "Look up tenants",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(newTenantResolveCmd(a))
 	return cmd
