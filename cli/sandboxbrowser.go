@@ -6,12 +6,18 @@ import (
 	"html"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
+	"strings"
+
+	"github.com/paratira/mdeconnect/defender/defendertest"
 )
 
-// sandboxBrowser plays the admin in the sandbox: it fetches the fake consent
-// page and follows the Accept link of the chosen scenario's tenant, which
-// redirects to the wizard's localhost listener like Entra ID would.
+// sandboxBrowser plays the admin in the sandbox. Given the consent page, it
+// follows the Accept link of the chosen scenario's tenant, which redirects
+// to the wizard's localhost listener like Entra ID would. Given the admin's
+// sign-in page (a look from the tenant's side after a failed test), it
+// accepts it as defendertest.AdminBrowser does, so that runs unattended.
 type sandboxBrowser struct {
 	client   *http.Client
 	scenario string
@@ -19,8 +25,14 @@ type sandboxBrowser struct {
 
 func (b sandboxBrowser) CanOpen() (bool, string) { return true, "" }
 
-func (b sandboxBrowser) Open(ctx context.Context, url string) error {
-	page, err := b.get(ctx, url)
+func (b sandboxBrowser) Open(ctx context.Context, raw string) error {
+	if u, err := url.Parse(raw); err == nil && strings.HasSuffix(u.Path, "/oauth2/v2.0/authorize") {
+		// It posts the answer to MSAL's loopback listener in the background,
+		// as a browser would; a failure leaves the wizard waiting, where esc
+		// or Ctrl+C ends it.
+		return defendertest.AdminBrowser{Client: b.client, Accept: true}.Open(raw)
+	}
+	page, err := b.get(ctx, raw)
 	if err != nil {
 		return fmt.Errorf("sandbox consent page: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/colorprofile"
 	"github.com/paratira/mdeconnect/defender"
 	"github.com/paratira/mdeconnect/defender/defendertest"
+	"github.com/paratira/mdeconnect/defender/doctor"
 	"github.com/paratira/mdeconnect/store"
 	"github.com/paratira/mdeconnect/wizard"
 	"github.com/spf13/cobra"
@@ -78,7 +79,7 @@ func (a *app) wizardSetup(ctx context.Context, o *wizardOptions) (wizard.Options
 	}
 	wo := wizard.Options{RedirectURI: redirect, HTTPClient: a.httpClient, Parallel: o.parallel,
 		Hyperlinks: hyperlinksSupported(a.getenv), Browser: wizard.SystemBrowser{Getenv: a.getenv},
-		NewEngine: a.wizardEngine(o.engineFlags)}
+		NewEngine: a.wizardEngine(o.engineFlags), AdminSignIn: a.wizardAdminSignIn, ReadTenant: doctor.Read}
 	if o.sandbox {
 		return a.sandboxSetup(ctx, o, wo)
 	}
@@ -174,7 +175,8 @@ func (a *app) sandboxSetup(ctx context.Context, o *wizardOptions, wo wizard.Opti
 	}
 	wo.Cloud, wo.CloudName, wo.HTTPClient = sb.cloud, "global", withLatency(a.traced(sb.client), lo, hi)
 	wo.WriteReport = a.wizardReport(sb.cloud)
-	// The browser plays the admin: it does not wait as the engine does.
+	// The browser plays the admin, for consent and for the sign-in of a
+	// look from the tenant's side: it does not wait as the engine does.
 	wo.Browser = sandboxBrowser{client: a.traced(sb.client), scenario: sc.Name}
 	// A fresh consent reaches the fake's tokens within seconds, and a role
 	// that was never granted never comes: show both without a long wait.

@@ -63,22 +63,33 @@ func (p *plain) chooseFix() (again bool, err error) {
 	for i, f := range fixes {
 		opts = append(opts, huh.NewOption(f.label+", then test again", i))
 	}
-	const retry, save = -1, -2
+	const retry, save, look = -1, -2, -3
+	if m.canLookCloser() {
+		opts = append(opts, huh.NewOption(lookCloserLabel, look))
+	}
 	opts = append(opts, huh.NewOption("Test again as it is", retry), huh.NewOption("Save anyway (the failures are recorded)", save))
-	choice := retry
-	if len(fixes) > 0 {
-		choice = 0
+	for {
+		choice := retry
+		if len(fixes) > 0 {
+			choice = 0
+		}
+		if err := p.ask(huh.NewSelect[int]().Title("Some checks failed: what next?").Options(opts...).Value(&choice)); err != nil {
+			return false, err
+		}
+		switch choice {
+		case save:
+			return false, nil
+		case retry:
+			return true, nil
+		case look:
+			// The test's results stay: the same choice comes back.
+			if err := p.lookCloser(); err != nil {
+				return false, err
+			}
+			continue
+		}
+		return true, p.applyFix(fixes[choice])
 	}
-	if err := p.ask(huh.NewSelect[int]().Title("Some checks failed: what next?").Options(opts...).Value(&choice)); err != nil {
-		return false, err
-	}
-	switch choice {
-	case save:
-		return false, nil
-	case retry:
-		return true, nil
-	}
-	return true, p.applyFix(fixes[choice])
 }
 
 // applyFix asks again for what the fix is about.

@@ -35,6 +35,8 @@ type Model struct {
 	details    detailsState
 	test       testState
 	summary    summaryState
+	// doctor is the look from the tenant's side, a screen of step 6.
+	doctor doctorState
 
 	// fixing is the fix chosen after a failed test: its step comes back to
 	// a fresh test when done. known maps domains discovery has resolved to
@@ -74,6 +76,7 @@ func (m *Model) Result() Result { return m.result }
 func (m *Model) Close() {
 	m.tenant.cancel()
 	m.test.cancel()
+	m.doctor.close()
 	m.consent.close()
 }
 
@@ -122,6 +125,8 @@ func (m *Model) updateAsync(msg tea.Msg) (tea.Cmd, bool) {
 		return m.onResolved(msg), true
 	case checkMsg, runDoneMsg, waitingMsg:
 		return m.updateTestAsync(msg), true
+	case doctorURLMsg, doctorCodeMsg, doctorSignedInMsg, doctorDoneMsg:
+		return m.updateDoctorAsync(msg), true
 	case savedMsg:
 		return m.onSaved(msg), true
 	case editLoadedMsg:
@@ -149,6 +154,9 @@ func (m *Model) updateStep(msg tea.Msg) tea.Cmd {
 	case StepDetails:
 		return m.updateDetails(msg)
 	case StepTest:
+		if m.doctor.shown() {
+			return m.updateDoctor(msg)
+		}
 		return m.updateTest(msg)
 	case StepSummary:
 		return m.updateSummary(msg)
@@ -226,6 +234,10 @@ func (m *Model) stepView(w, h int) string {
 	case StepDetails:
 		s = m.viewDetails(w)
 	case StepTest:
+		if m.doctor.shown() {
+			s = m.viewDoctor(w, h)
+			break
+		}
 		s = m.viewTest(w, h)
 	case StepSummary:
 		s = m.viewSummary(w)
@@ -244,9 +256,14 @@ func (m *Model) helpLine() string {
 
 // helpView is the help line, wrapped between keys, never inside one.
 func (m *Model) helpView(w int) string {
+	return m.helpOf(helpEntries(append(m.stepBindings(), keyQuit)), w)
+}
+
+// helpOf lays out help entries in lines of w columns.
+func (m *Model) helpOf(entries []string, w int) string {
 	var out []string
 	line := ""
-	for _, k := range helpEntries(append(m.stepBindings(), keyQuit)) {
+	for _, k := range entries {
 		switch {
 		case line == "":
 			line = k
@@ -273,6 +290,9 @@ func (m *Model) stepActions() []keyAction {
 	case StepDetails:
 		return m.detailsActions()
 	case StepTest:
+		if m.doctor.shown() {
+			return m.doctorActions()
+		}
 		return m.testActions()
 	}
 	return m.summaryActions()

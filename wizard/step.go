@@ -59,6 +59,7 @@ func (m *Model) leave(s Step) {
 		m.tenant.cancel()
 	case StepTest:
 		m.test.cancel()
+		m.doctor.close()
 	}
 }
 

@@ -16,7 +16,7 @@ import (
 const testTableRows = 6
 
 // testKeyMap is step 6's keys.
-type testKeyMap struct{ Up, Down, StopWait, Retry, Next, SaveAnyway, Back key.Binding }
+type testKeyMap struct{ Up, Down, StopWait, Retry, Next, SaveAnyway, LookCloser, Back key.Binding }
 
 var testKeys = testKeyMap{
 	Up:         quiet("up", "k"),
@@ -25,6 +25,7 @@ var testKeys = testKeyMap{
 	Retry:      bind("r", "retry", "r"),
 	Next:       bind("enter", "next", "enter"),
 	SaveAnyway: bind("s", "save anyway", "s"),
+	LookCloser: bind("d", "look closer as admin", "d"),
 	Back:       bind("esc", "back to details", "esc", "b"),
 }
 
@@ -52,8 +53,12 @@ func (m *Model) testActions() []keyAction {
 		}
 		retry := k.Retry
 		retry.SetHelp("r", "retry failed")
-		return append(as, act(retry, func() tea.Cmd { return m.startRun(t.failedRows()) }),
-			act(k.SaveAnyway, func() tea.Cmd { return m.setStep(StepSummary) }), back)
+		as = append(as, act(retry, func() tea.Cmd { return m.startRun(t.failedRows()) }),
+			act(k.SaveAnyway, func() tea.Cmd { return m.setStep(StepSummary) }))
+		if m.canLookCloser() {
+			as = append(as, act(k.LookCloser, m.startDoctor))
+		}
+		return append(as, back)
 	}
 	all := make([]int, len(t.tenants))
 	for i := range all {
@@ -219,6 +224,9 @@ func (m *Model) testVerdict(w int) string {
 		return m.runningLine(w) + "\n" + m.st.dim.Render(totals)
 	case len(t.failedRows()) > 0:
 		out := m.st.fail.Render("✗ "+totals) + "\n" + m.fixLine()
+		if m.canLookCloser() {
+			out += "\nOr look closer: " + m.st.key.Render("d") + " signs in as this tenant's admin (read-only) and reads why from the tenant's side."
+		}
 		if rl := m.reportLine(); rl != "" {
 			out += "\n" + rl
 		}

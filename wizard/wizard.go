@@ -69,6 +69,12 @@ type Options struct {
 	NewEngine func(cfg defender.Config) (*defender.Engine, error)
 	// WriteReport writes a failed test's support report; nil writes none.
 	WriteReport WriteReport
+	// AdminSignIn signs a failed tenant's admin in, read-only, to look at
+	// it from the tenant's side (doctor.SignIn with the caller's client and
+	// log redaction); nil offers no such look. ReadTenant reads the tenant
+	// (default doctor.Read).
+	AdminSignIn AdminSignIn
+	ReadTenant  ReadTenant
 	// Edit is a saved connector to change instead of adding one, and its
 	// secret (read from the store by the caller).
 	Edit       *store.Connector
