@@ -43,14 +43,21 @@ func startTerm(t *testing.T, bin string, env []string, args ...string) *ptyTerm 
 // startTermRows runs bin in a terminal 100 columns wide and rows tall.
 func startTermRows(t *testing.T, rows int, bin string, env []string, args ...string) *ptyTerm {
 	t.Helper()
+	return startTermSize(t, 100, rows, bin, env, args...)
+}
+
+// startTermSize runs bin in a cols x rows terminal; env adds to (and
+// overrides) a plain one with its own HOME and consent redirect port.
+func startTermSize(t *testing.T, cols, rows int, bin string, env []string, args ...string) *ptyTerm {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append([]string{"TERM=xterm-256color", "PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(),
 		"MDECONNECT_REDIRECT_URI=" + consentRedirect(t)}, env...)
-	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: uint16(rows), Cols: 100})
+	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: uint16(rows), Cols: uint16(cols)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tm := &ptyTerm{t: t, pty: f, cmd: cmd, emu: vt.NewEmulator(100, rows), done: make(chan error, 1), drained: make(chan struct{})}
+	tm := &ptyTerm{t: t, pty: f, cmd: cmd, emu: vt.NewEmulator(cols, rows), done: make(chan error, 1), drained: make(chan struct{})}
 	go tm.pump()
 	go func() { _, _ = io.Copy(f, tm.emu) }() // the emulator's answers to terminal queries
 	go func() { tm.done <- cmd.Wait() }()

@@ -1,16 +1,11 @@
 package e2e
 
 import (
-	"io"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
-	"github.com/charmbracelet/x/vt"
-	"github.com/creack/pty"
 )
 
 // accTerm is the wizard's plain prompts (--accessible) in a pseudo-terminal.
@@ -27,23 +22,8 @@ type accTerm struct {
 func startAccessible(t *testing.T, cols, rows int, env []string, args ...string) *accTerm {
 	t.Helper()
 	config, cache := t.TempDir(), t.TempDir()
-	cmd := exec.Command(binary(t), args...)
-	cmd.Env = append([]string{"TERM=xterm-256color", "PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(),
-		"MDECONNECT_CONFIG_DIR=" + config, "XDG_CACHE_HOME=" + cache, "MDECONNECT_SECRET_STORE=file",
-		"MDECONNECT_REDIRECT_URI=" + consentRedirect(t)}, env...)
-	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: uint16(rows), Cols: uint16(cols)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tm := &fixTerm{t: t, pty: f, emu: vt.NewEmulator(cols, rows), done: make(chan error, 1), config: config, cache: cache}
-	go tm.pump()
-	go func() { _, _ = io.Copy(f, tm.emu) }()
-	go func() { tm.done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		f.Close()
-	})
-	return &accTerm{fixTerm: tm}
+	pt := startTermSize(t, cols, rows, binary(t), append(fixEnv(config, cache), env...), args...)
+	return &accTerm{fixTerm: &fixTerm{ptyTerm: pt, config: config, cache: cache}}
 }
 
 // text is everything the program wrote, without styles or carriage returns.
