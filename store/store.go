@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -176,9 +177,34 @@ func (s *Store) save(prev []byte, doc document) error {
 		return err
 	}
 	if prev != nil {
-		if err := writeAtomic(s.backupPath, prev); err != nil {
+		if err := s.keepBackup(prev); err != nil {
 			return fmt.Errorf("back up the connector store before changing it: %w", err)
 		}
 	}
 	return writeAtomic(s.path, out)
+}
+
+// keepBackup makes the current file, whose content is prev, the backup.
+// It links the file rather than copying it: its bytes reached the disk when
+// it was saved, so the backup costs no write and no fsync of its own (a
+// save is one fsync of data, not two); the new name is made durable by the
+// folder sync of the save that follows. Where the file system has no hard
+// links, the backup is written out as a copy.
+func (s *Store) keepBackup(prev []byte) error {
+	tmp := filepath.Join(s.dir, "."+filepath.Base(s.backupPath)+".tmp-link")
+	_ = os.Remove(tmp)
+	if err := os.Link(s.path, tmp); err != nil {
+		return writeAtomic(s.backupPath, prev)
+	}
+	if fi, err := os.Lstat(tmp); err != nil || fi.Mode().Perm() != fileMode {
+		// A file others could read (made by hand, or by an old version):
+		// the backup is a copy of its own, 0600, as every file written is.
+		_ = os.Remove(tmp)
+		return writeAtomic(s.backupPath, prev)
+	}
+	if err := os.Rename(tmp, s.backupPath); err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("write %s: replace: %w", s.backupPath, err)
+	}
+	return nil
 }
