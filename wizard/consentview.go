@@ -62,14 +62,18 @@ func (m *Model) viewConsent(w, h int) string {
 // linkRows is the link cut into rows of w cells: a full-screen view cannot
 // let the terminal wrap it. Each row is the whole link where the terminal
 // renders OSC 8, and l prints it as one line to copy with the mouse.
-func (m *Model) linkRows(w int) string {
-	url := m.consent.url
+func (m *Model) linkRows(w int) string { return m.urlRows(m.consent.url, "mdeconnect-consent", w) }
+
+// urlRows is link cut into rows of w cells, each an OSC 8 link (named id)
+// to all of it where the terminal renders them.
+func (m *Model) urlRows(link, id string, w int) string {
+	url := link
 	var rows []string
 	for len(url) > 0 {
 		n := min(len(url), max(w, 10))
 		row := url[:n]
 		if m.opts.Hyperlinks {
-			row = ansi.SetHyperlink(m.consent.url, "id=mdeconnect-consent") + row + ansi.ResetHyperlink()
+			row = ansi.SetHyperlink(link, "id="+id) + row + ansi.ResetHyperlink()
 		}
 		rows, url = append(rows, row), url[n:]
 	}

@@ -105,7 +105,7 @@ func (m *Model) updateDoctor(msg tea.Msg) tea.Cmd {
 // the read, or the findings, whose lines scroll above the fixes.
 func (m *Model) viewDoctor(w, h int) string {
 	d := &m.doctor
-	head := m.st.title.Render("Tenant "+d.tenant) + m.st.dim.Render(" · from its admin's side, read-only") + "\n\n"
+	head := m.doctorHead(w)
 	switch d.phase {
 	case doctorSigningIn:
 		return head + m.signInView(w)
@@ -128,12 +128,20 @@ func (m *Model) viewDoctor(w, h int) string {
 	return head + strings.Join(ls, "\n") + "\n\n" + foot
 }
 
-// signInView says how the admin signs in: the browser's page, or the code.
+// doctorHead is the screen's title, wrapped to w, and a blank line.
+func (m *Model) doctorHead(w int) string {
+	return wrap(m.st.title.Render("Tenant "+m.doctor.tenant)+m.st.dim.Render(" · from its admin's side, read-only"), w) + "\n\n"
+}
+
+// signInView says how the admin signs in: the code and its page, or the
+// browser's page, whose long address comes last so a short window cuts it
+// and not the wait (c copies it whole).
 func (m *Model) signInView(w int) string {
 	d := &m.doctor
 	var b strings.Builder
 	b.WriteString(wrap("Sign in as an administrator of the tenant to read it (read-only: "+strings.Join(doctor.DelegatedScopes(), ", ")+
 		"). Nothing is written to the tenant, and the token stays in memory.", w) + "\n\n")
+	wait := m.spin.View() + " Waiting for the sign-in · esc cancels"
 	switch {
 	case d.code != nil:
 		if d.why != "" {
@@ -144,11 +152,14 @@ func (m *Model) signInView(w int) string {
 		if !d.code.ExpiresOn.IsZero() {
 			b.WriteString(m.st.dim.Render("The code expires at "+d.code.ExpiresOn.Local().Format("15:04")+".") + "\n")
 		}
+		b.WriteString("\n" + wait)
 	case d.url != "":
-		b.WriteString("Opening the sign-in page in your browser. If it does not open, visit:\n")
-		b.WriteString(m.st.link.Render(d.url) + "\n")
+		b.WriteString(m.spin.View() + " Waiting for the sign-in in your browser · esc cancels\n\n")
+		b.WriteString(wrap("If the sign-in page did not open, visit this address (c copies it):", w) + "\n")
+		b.WriteString(m.urlRows(d.url, "mdeconnect-signin", w))
+	default:
+		b.WriteString(m.spin.View() + " Starting the sign-in · esc cancels")
 	}
-	b.WriteString("\n" + m.spin.View() + " Waiting for the sign-in · esc cancels")
 	return b.String()
 }
 
@@ -209,7 +220,7 @@ func (m *Model) doctorSize() (w, h int) {
 // doctorRoom is how many lines of findings fit now.
 func (m *Model) doctorRoom() int {
 	w, h := m.doctorSize()
-	return m.doctorRoomIn(h, "\n\n", m.doctorFoot(w))
+	return m.doctorRoomIn(h, m.doctorHead(w), m.doctorFoot(w))
 }
 
 // doctorOverflows says the findings are longer than their room.

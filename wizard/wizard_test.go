@@ -376,6 +376,18 @@ var goldenSteps = []struct {
 		m.Update(runDoneMsg{run: m.test.run, res: defender.Result{Tenants: []defender.TenantResult{a, b}}})
 		send(m, "w")
 	}},
+	{"6-doctor-findings", func(m *Model) { lookAt(m, newAdminSide(removedApp(tenantA))) }},
+	{"6-doctor-signin", func(m *Model) {
+		a := newAdminSide(removedApp(tenantA))
+		a.wait = true
+		lookAt(m, a)
+	}},
+	{"6-doctor-code", func(m *Model) {
+		a := newAdminSide(removedApp(tenantA))
+		a.wait = true
+		m.opts.Browser = &fakeBrowser{headless: "This is an SSH session, so no browser opens here."}
+		lookAt(m, a)
+	}},
 	{"7-summary", func(m *Model) { toTest(m); finish(m, true); send(m, "tab", "tab", "enter") }},
 	{"7-saved-sandbox", func(m *Model) {
 		m.opts.Sandbox = &Sandbox{Scenario: "healthy", Dir: "/tmp/mdeconnect-sandbox-1234", Temporary: true}
