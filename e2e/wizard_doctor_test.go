@@ -1,0 +1,89 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// The wizard's look from the tenant's side (issue 17): after a failed test,
+// d signs the tenant's admin in, read-only, through the sandbox's browser,
+// which accepts the sign-in as an admin would, and the findings from
+// Microsoft Graph show beside the failed checks; esc is back at the test.
+
+const (
+	spMissingTenant   = "5c5b31d9-ba05-42b0-939a-63d3ff2cec6e"
+	appDisabledTenant = "7adb8051-6a9c-4741-a8dd-43133a555fce"
+	fEsc              = "\x1b"
+)
+
+// seeWords waits until the screen shows text, wherever the screen wrapped it.
+func (tm *fixTerm) seeWords(text string) {
+	tm.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if strings.Contains(squash(tm.screen()), squash(text)) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	tm.t.Fatalf("the screen never showed %q:\n%s", text, tm.screen())
+}
+
+// TestWizardLookCloserAndBack: the enterprise application was deleted; the
+// test fails on the token, d shows who removed it and when, beside the
+// checks it explains; esc shows the test's results again; Ctrl+C exits 130.
+func TestWizardLookCloserAndBack(t *testing.T) {
+	t.Parallel()
+	tm := startFixTerm(t, t.TempDir(), t.TempDir(), "--sandbox", "--scenario", "service-principal-missing", "--latency", "0")
+	tm.toTenantStep() // consent skipped: the enterprise application stays deleted
+	tm.detailsWith(spMissingTenant, "")
+	tm.see("d look closer as admin")
+	tm.seeWords("Or look closer: d signs in as this tenant's admin (read-only)")
+	tm.press("d")
+	tm.see("from its admin's side, read-only")
+	tm.seeWords("Paratira's enterprise application was removed from this tenant on")
+	tm.seeWords("by admin@contososerviceprincipalmissing.onmicrosoft.com")
+	tm.seeWords("explains ✗ App-only token: Cannot access Microsoft Defender for Endpoint data")
+	tm.seeWords("Signed in as admin@contososerviceprincipalmissing.onmicrosoft.com")
+	tm.seeWords("Nothing was written to the tenant")
+	tm.see("1 grant admin consent again")
+	tm.press(fEsc)
+	tm.see("Test connection · validating the APIs")
+	tm.see("1 tenant(s): 1 passed, 0 warnings, 2 failed, 5 skipped")
+	if s := tm.screen(); strings.Contains(s, "from its admin's side") {
+		t.Fatalf("esc did not go back to the test:\n%s", s)
+	}
+	tm.press(fCtrlC)
+	if code := tm.exit(); code != exitCancelled {
+		t.Fatalf("exit %d:\n%s", code, tm.screen())
+	}
+	tm.see("The last connection test failed")
+}
+
+// TestWizardAccessibleLookCloser: the plain prompts offer the look by
+// number; the sign-in and the findings are said in words, then the same
+// choice comes back; Ctrl+C at it exits 130. The disabled application
+// stays disabled after the consent the sandbox's browser grants.
+func TestWizardAccessibleLookCloser(t *testing.T) {
+	t.Parallel()
+	tm := startAccessible(t, 100, 30, nil, sandboxArgs("app-disabled")...)
+	tm.toMappings("1", "")
+	tm.answer("Tenant ID (enter keeps", "")
+	tm.answer("Customer", "Contoso")
+	tm.expect("Application disabled")
+	tm.expect("1. Sign in as this tenant's admin to look closer (read-only)")
+	tm.answer("Enter a number between 1 and 3", "1")
+	tm.expect("Sign in as an administrator of tenant " + appDisabledTenant)
+	tm.expect("Opening the sign-in page in your browser")
+	tm.expect("Signed in as admin@")
+	tm.expect("Nothing was written to the tenant.")
+	tm.expect("Failed: Paratira's enterprise application is disabled (Enabled for users to sign in: No);")
+	tm.expect("It explains: App-only token")
+	tm.expect("Some checks failed: what next?")
+	tm.expect("Enter a number between 1 and 3")
+	tm.press(fCtrlC)
+	if code := tm.exit(); code != exitCancelled {
+		t.Fatalf("exit %d:\n%s", code, tm.text())
+	}
+}
