@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sync"
 
 	"github.com/paratira/mdeconnect/internal/sanitize"
 
@@ -121,50 +120,4 @@ func checkLine(c defender.CheckResult) string {
 		return safeMessage(c.Message)
 	}
 	return c.Problem.Title() + ": " + safeMessage(c.Message)
-}
-
-// progress draws one updating line on a terminal's stderr while checks run.
-type progress struct {
-	mu       sync.Mutex
-	w        io.Writer
-	on       bool
-	total    int
-	finished int
-	failed   int
-	tenants  int
-}
-
-func newProgress(w io.Writer, on bool, tenants int) *progress {
-	return &progress{w: w, on: on, total: tenants * len(defender.CheckIDs()), tenants: tenants}
-}
-
-func (p *progress) event(ev defender.Event) {
-	if ev.Kind != defender.CheckFinished || !p.on {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.finished++
-	if ev.Result.Status == defender.Fail {
-		p.failed++
-	}
-	fmt.Fprintf(p.w, "\r\033[KTesting %d tenant(s): %d/%d checks done, %d failed", p.tenants, p.finished, p.total, p.failed)
-}
-
-// tenantDone counts a whole tenant's checks at once (test --all).
-func (p *progress) tenantDone(t defender.TenantResult) {
-	for i := range t.Checks {
-		p.event(defender.Event{Kind: defender.CheckFinished, Result: &t.Checks[i]})
-	}
-}
-
-func (p *progress) done() { p.clear() }
-
-// clear removes the progress line so other text can be printed.
-func (p *progress) clear() {
-	if p.on {
-		p.mu.Lock()
-		fmt.Fprint(p.w, "\r\033[K")
-		p.mu.Unlock()
-	}
 }

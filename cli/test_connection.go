@@ -55,6 +55,7 @@ func newTestCmd(a *app) *cobra.Command {
 		},
 	}
 	o.register(cmd)
+	registerTestAllFlags(cmd)
 	cmd.Flags().StringVar(&o.clientID, "client-id", defender.ParatiraClientID, "Paratira's application (client) ID")
 	cmd.Flags().StringArrayVar(&o.tenants, "tenant", nil, "tenant ID or domain to test, optionally =CUSTOMER (repeatable)")
 	cmd.Flags().BoolVar(&o.secretIn, "client-secret-stdin", false, "read the client secret from stdin (or set MDECONNECT_CLIENT_SECRET)")
