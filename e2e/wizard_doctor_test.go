@@ -38,8 +38,8 @@ func TestWizardLookCloserAndBack(t *testing.T) {
 	tm := startFixTerm(t, t.TempDir(), t.TempDir(), "--sandbox", "--scenario", "service-principal-missing", "--latency", "0")
 	tm.toTenantStep() // consent skipped: the enterprise application stays deleted
 	tm.detailsWith(spMissingTenant, "")
-	tm.see("d look closer as admin")
-	tm.seeWords("Or look closer: d signs in as this tenant's admin (read-only)")
+	tm.see("d look closer")
+	tm.seeWords("Look closer: d signs in as this tenant's admin, read-only.")
 	tm.press("d")
 	tm.see("from its admin's side, read-only")
 	tm.seeWords("Paratira's enterprise application was removed from this tenant on")

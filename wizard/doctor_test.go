@@ -159,7 +159,7 @@ func TestLookCloserOffered(t *testing.T) {
 			}
 			toTest(m)
 			finish(m, tt.pass)
-			if got := strings.Contains(m.helpLine(), "d look closer as admin"); got != tt.want {
+			if got := strings.Contains(m.helpLine(), "d look closer"); got != tt.want {
 				t.Errorf("help offers d: %v, want %v (%s)", got, tt.want, m.helpLine())
 			}
 			pressKey(m, "d")

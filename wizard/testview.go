@@ -25,7 +25,7 @@ var testKeys = testKeyMap{
 	Retry:      bind("r", "retry", "r"),
 	Next:       bind("enter", "next", "enter"),
 	SaveAnyway: bind("s", "save anyway", "s"),
-	LookCloser: bind("d", "look closer as admin", "d"),
+	LookCloser: bind("d", "look closer", "d"),
 	Back:       bind("esc", "back to details", "esc", "b"),
 }
 
@@ -225,7 +225,7 @@ func (m *Model) testVerdict(w int) string {
 	case len(t.failedRows()) > 0:
 		out := m.st.fail.Render("✗ "+totals) + "\n" + m.fixLine()
 		if m.canLookCloser() {
-			out += "\nOr look closer: " + m.st.key.Render("d") + " signs in as this tenant's admin (read-only) and reads why from the tenant's side."
+			out += "\nLook closer: " + m.st.key.Render("d") + " signs in as this tenant's admin, read-only."
 		}
 		if rl := m.reportLine(); rl != "" {
 			out += "\n" + rl

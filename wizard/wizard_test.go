@@ -376,6 +376,12 @@ var goldenSteps = []struct {
 		m.Update(runDoneMsg{run: m.test.run, res: defender.Result{Tenants: []defender.TenantResult{a, b}}})
 		send(m, "w")
 	}},
+	{"6-test-failed-look", func(m *Model) {
+		m.opts.AdminSignIn = newAdminSide(removedApp(tenantA)).signIn
+		toTest(m)
+		finish(m, false)
+		m.Update(reportMsg{run: m.test.run, path: "/home/ada/.cache/mdeconnect/reports/r.json"})
+	}},
 	{"6-doctor-findings", func(m *Model) { lookAt(m, newAdminSide(removedApp(tenantA))) }},
 	{"6-doctor-signin", func(m *Model) {
 		a := newAdminSide(removedApp(tenantA))
