@@ -21,6 +21,10 @@ import (
 type sandboxBrowser struct {
 	client   *http.Client
 	scenario string
+	// admin is the client of the admin's sign-in, apart from the --debug
+	// log: a browser's pages are not mdeconnect's exchanges, and the form
+	// Entra ID answers with holds the authorization code.
+	admin *http.Client
 }
 
 func (b sandboxBrowser) CanOpen() (bool, string) { return true, "" }
@@ -30,7 +34,7 @@ func (b sandboxBrowser) Open(ctx context.Context, raw string) error {
 		// It posts the answer to MSAL's loopback listener in the background,
 		// as a browser would; a failure leaves the wizard waiting, where esc
 		// or Ctrl+C ends it.
-		return defendertest.AdminBrowser{Client: b.client, Accept: true}.Open(raw)
+		return defendertest.AdminBrowser{Client: b.admin, Accept: true}.Open(raw)
 	}
 	page, err := b.get(ctx, raw)
 	if err != nil {

@@ -177,7 +177,7 @@ func (a *app) sandboxSetup(ctx context.Context, o *wizardOptions, wo wizard.Opti
 	wo.WriteReport = a.wizardReport(sb.cloud)
 	// The browser plays the admin, for consent and for the sign-in of a
 	// look from the tenant's side: it does not wait as the engine does.
-	wo.Browser = sandboxBrowser{client: a.traced(sb.client), scenario: sc.Name}
+	wo.Browser = sandboxBrowser{client: a.traced(sb.client), scenario: sc.Name, admin: sb.client}
 	// A fresh consent reaches the fake's tokens within seconds, and a role
 	// that was never granted never comes: show both without a long wait.
 	wo.ConsentFirstDelay, wo.ConsentWait = time.Second, time.Minute

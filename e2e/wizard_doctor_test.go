@@ -1,6 +1,9 @@
 package e2e
 
 import (
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -35,7 +38,7 @@ func (tm *fixTerm) seeWords(text string) {
 // checks it explains; esc shows the test's results again; Ctrl+C exits 130.
 func TestWizardLookCloserAndBack(t *testing.T) {
 	t.Parallel()
-	tm := startFixTerm(t, t.TempDir(), t.TempDir(), "--sandbox", "--scenario", "service-principal-missing", "--latency", "0")
+	tm := startFixTerm(t, t.TempDir(), t.TempDir(), "--sandbox", "--scenario", "service-principal-missing", "--latency", "0", "--debug")
 	tm.toTenantStep() // consent skipped: the enterprise application stays deleted
 	tm.detailsWith(spMissingTenant, "")
 	tm.see("d look closer")
@@ -59,6 +62,34 @@ func TestWizardLookCloserAndBack(t *testing.T) {
 		t.Fatalf("exit %d:\n%s", code, tm.screen())
 	}
 	tm.see("The last connection test failed")
+	noSignInSecrets(t, tm.cache)
+}
+
+// authCodeRE is an authorization code of the fake's ("1.A" and base64).
+var authCodeRE = regexp.MustCompile(`1\.A[A-Za-z0-9_-]{16,}`)
+
+// noSignInSecrets: the --debug log holds the admin's sign-in, its code,
+// PKCE verifier and Graph token removed.
+func noSignInSecrets(t *testing.T, cache string) {
+	t.Helper()
+	logs, _ := filepath.Glob(filepath.Join(cache, "mdeconnect", "debug-*.log"))
+	if len(logs) != 1 {
+		t.Fatalf("debug logs %v", logs)
+	}
+	b, err := os.ReadFile(logs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := string(b)
+	if !strings.Contains(log, "grant_type=authorization_code") || !strings.Contains(log, "code_verifier=[REDACTED]") {
+		t.Errorf("the sign-in is not in the debug log, or not redacted")
+	}
+	if m := authCodeRE.FindString(log); m != "" {
+		t.Errorf("the debug log holds an authorization code %s", m)
+	}
+	if strings.Contains(log, `"access_token":"ey`) {
+		t.Error("the debug log holds an access token")
+	}
 }
 
 // TestWizardAccessibleLookCloser: the plain prompts offer the look by
