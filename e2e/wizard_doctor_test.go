@@ -72,15 +72,7 @@ var authCodeRE = regexp.MustCompile(`1\.A[A-Za-z0-9_-]{16,}`)
 // PKCE verifier and Graph token removed.
 func noSignInSecrets(t *testing.T, cache string) {
 	t.Helper()
-	logs, _ := filepath.Glob(filepath.Join(cache, "mdeconnect", "debug-*.log"))
-	if len(logs) != 1 {
-		t.Fatalf("debug logs %v", logs)
-	}
-	b, err := os.ReadFile(logs[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := string(b)
+	log := debugLog(t, cache)
 	if !strings.Contains(log, "grant_type=authorization_code") || !strings.Contains(log, "code_verifier=[REDACTED]") {
 		t.Errorf("the sign-in is not in the debug log, or not redacted")
 	}
@@ -90,6 +82,20 @@ func noSignInSecrets(t *testing.T, cache string) {
 	if strings.Contains(log, `"access_token":"ey`) {
 		t.Error("the debug log holds an access token")
 	}
+}
+
+// debugLog is the one --debug log a run wrote to its cache folder.
+func debugLog(t *testing.T, cache string) string {
+	t.Helper()
+	logs, _ := filepath.Glob(filepath.Join(cache, "mdeconnect", "debug-*.log"))
+	if len(logs) != 1 {
+		t.Fatalf("debug logs %v, want one", logs)
+	}
+	b, err := os.ReadFile(logs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // TestWizardAccessibleLookCloser: the plain prompts offer the look by

@@ -6,6 +6,8 @@
 //
 // Every rule of a connector (a valid name, client ID, secret, mapping, a
 // duplicate tenant, the record of a test) comes from connector/; every
-// exchange with Microsoft from defender/. The wizard must never import cli/,
-// nor defendertest (the sandbox is wired in by cli/).
+// exchange with Microsoft from defender/, the admin's look from the tenant's
+// side after a failed test from defender/doctor (its sign-in wired in by
+// cli/ through Options.AdminSignIn). The wizard must never import cli/, nor
+// defendertest (the sandbox is wired in by cli/).
 package wizard

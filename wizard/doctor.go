@@ -252,6 +252,7 @@ func (m *Model) updateDoctorAsync(msg tea.Msg) tea.Cmd {
 		}
 		d.stop = nil
 		d.report, d.err, d.offset = msg.rep, msg.err, 0
+		m.notice = "" // what it said was about the sign-in
 		d.phase = doctorDone
 		if msg.err != nil {
 			d.phase = doctorFailed

@@ -32,7 +32,7 @@ var doctorKeys = doctorKeyMap{
 // doctorActions are the keys of the tenant's side as it stands.
 func (m *Model) doctorActions() []keyAction {
 	k, d := doctorKeys, &m.doctor
-	back := act(k.Back, func() tea.Cmd { d.close(); return nil })
+	back := act(k.Back, func() tea.Cmd { d.close(); m.notice = ""; return nil })
 	switch d.phase {
 	case doctorSigningIn, doctorReading:
 		cancel := act(k.Cancel, func() tea.Cmd {
