@@ -25,7 +25,8 @@ type adminSide struct {
 	wait     bool  // wait for the sign-in's end after showing the page or code
 	err      error // the sign-in's failure
 	rep      *doctor.Report
-	ended    chan error // the waiting sign-in's end
+	ended    chan error    // the waiting sign-in's end
+	waiting  chan struct{} // told when a sign-in starts to wait, if set
 	sessions []*doctor.Session
 }
 
@@ -43,6 +44,9 @@ func (a *adminSide) signIn(ctx context.Context, so doctor.SignInOptions) (*docto
 		return nil, err
 	}
 	if a.wait {
+		if a.waiting != nil {
+			a.waiting <- struct{}{}
+		}
 		<-ctx.Done()
 		a.ended <- ctx.Err()
 		return nil, ctx.Err()
@@ -372,3 +376,40 @@ func TestLookCloserHostile(t *testing.T) {
 
 // squash drops white space, so wrapped text still matches.
 func squash(s string) string { return strings.Join(strings.Fields(s), "") }
+
+// TestAccessibleLookCloser: the plain prompts say the sign-in and the
+// findings in words; a cancelled context (Ctrl+C) ends a sign-in at once.
+func TestAccessibleLookCloser(t *testing.T) {
+	a := newAdminSide(removedApp(tenantA))
+	m := failedLook(t, a)
+	var out strings.Builder
+	p := &plain{m: m, ctx: context.Background(), out: &out}
+	if err := p.lookCloser(); err != nil {
+		t.Fatal(err)
+	}
+	said := squash(out.String())
+	for _, want := range []string{"Sign in as an administrator of tenant " + tenantA, "If it does not open, visit: https://login.microsoftonline.com/",
+		"Signed in as admin@contoso.com. Reading the tenant", "Failed: Paratira's enterprise application was removed",
+		"It explains: App-only token: " + problem.ConsentMissing.Title() + ", failed.", `What to do: The enterprise application consent is missing`,
+		`choose the fix "grant admin consent again"`, "Warning: The sign-ins could not be read"} {
+		if !strings.Contains(said, squash(want)) {
+			t.Errorf("not said: %q\n%s", want, out.String())
+		}
+	}
+
+	a.wait, a.waiting = true, make(chan struct{}, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	p = &plain{m: m, ctx: ctx, out: &strings.Builder{}}
+	done := make(chan error, 1)
+	go func() { done <- p.lookCloser() }()
+	<-a.waiting
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("err %v, want context.Canceled", err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("the sign-in did not end with the context")
+	}
+}
