@@ -82,7 +82,10 @@ func (a *app) testConnector(cmd *cobra.Command, st *store.Store, c store.Connect
 	if err != nil {
 		return defender.Result{}, err
 	}
-	secret, err := st.Secret(c.Name)
+	// c is the store's own: its secret is found without reading the
+	// connectors again (Secret would).
+	secrets, errs := st.Secrets([]store.Connector{c})
+	secret, err := secrets[c.Name], errs[c.Name]
 	if err != nil {
 		return defender.Result{}, fmt.Errorf("connector %q: %w; set a new one with `mdeconnect edit %s --client-secret-stdin`", c.Name, err, connector.ShellQuote(c.Name))
 	}

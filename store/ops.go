@@ -111,6 +111,9 @@ func (s *Store) Remove(name string) error {
 func (s *Store) RecordValidation(name string, v Validation) error {
 	v = v.clone()
 	v.bound()
+	if ok, err := s.recordOne(name, v); ok {
+		return err
+	}
 	return s.mutate(func(t *txn) error {
 		i := t.doc.find(name)
 		if i < 0 {

@@ -68,7 +68,13 @@ func (s *Store) List() ([]Connector, error) {
 }
 
 // Get returns the connector named name, or an error wrapping ErrNotFound.
+// It reads that connector alone when the file is in the store's own form
+// (see getOne); damage elsewhere in the file is then reported by the next
+// List or change.
 func (s *Store) Get(name string) (Connector, error) {
+	if c, ok, err := s.getOne(name); ok {
+		return c, err
+	}
 	_, doc, err := s.load()
 	if err != nil {
 		return Connector{}, err
@@ -176,6 +182,11 @@ func (s *Store) save(prev []byte, doc document) error {
 	if err != nil {
 		return err
 	}
+	return s.saveBytes(prev, out)
+}
+
+// saveBytes writes out as connectors.json, first keeping prev as the backup.
+func (s *Store) saveBytes(prev, out []byte) error {
 	if prev != nil {
 		if err := s.keepBackup(prev); err != nil {
 			return fmt.Errorf("back up the connector store before changing it: %w", err)

@@ -1,0 +1,109 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"reflect"
+	"testing"
+)
+
+// onePathNames are names whose JSON needs escaping, and names that are
+// each other's prefixes.
+var onePathNames = []string{"acme", "acme2", "Acme & Sons <EU>", `Quote "Q"`, "Müller GmbH", "東京", `back\slash`, "z"}
+
+func onePathStore(t *testing.T) *Store {
+	t.Helper()
+	s := openTest(t, Options{SecretBackend: BackendFile})
+	for i, n := range onePathNames {
+		mustAdd(t, s, sample(n, fmt.Sprintf("t%d", i)), "secret-"+n)
+	}
+	return s
+}
+
+// TestGetReadsOneConnectorAsListDoes: the connector Get finds by its name
+// alone is the one List returns.
+func TestGetReadsOneConnectorAsListDoes(t *testing.T) {
+	s := onePathStore(t)
+	if err := s.RecordValidation("acme", Validation{At: testNow, OK: true, Tenants: []TenantValidation{{TenantID: "t0", OK: true, GrantedRoles: []string{"R"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile(s.Path())
+	if !canonical(raw) {
+		t.Fatalf("the store's own file is not in its canonical form:\n%s", raw)
+	}
+	list, err := s.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range list {
+		got, ok, err := s.getOne(want.Name)
+		if !ok || err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("%q: getOne = %+v, %v, %v; List has %+v", want.Name, got, ok, err, want)
+		}
+	}
+	if _, ok, err := s.getOne("acm"); !ok || err == nil {
+		t.Errorf("a prefix of a name was found: %v", err)
+	}
+}
+
+// TestRecordValidationReplacesOneConnector: recording one connector's test
+// writes the file encode would write, the rest byte for byte as it was.
+func TestRecordValidationReplacesOneConnector(t *testing.T) {
+	s := onePathStore(t)
+	v := Validation{At: testNow, OK: false, Tenants: []TenantValidation{{TenantID: "t2", RegionScope: "EU <x>", Checks: []Check{{ID: "token", Status: "fail", Problem: "consent_missing"}}}}}
+	for _, name := range onePathNames {
+		before, _ := os.ReadFile(s.Path())
+		_, doc, err := s.load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := v.clone()
+		want.bound()
+		doc.Connectors[doc.find(name)].LastValidation = &want
+		expect, err := encode(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := s.recordOne(name, want); !ok || err != nil {
+			t.Fatalf("%q: recordOne = %v, %v", name, ok, err)
+		}
+		got, _ := os.ReadFile(s.Path())
+		if string(got) != string(expect) {
+			t.Fatalf("%q: the file differs from encode's:\n%s\nwant\n%s", name, got, expect)
+		}
+		if bak, _ := os.ReadFile(s.Path() + ".bak"); string(bak) != string(before) {
+			t.Errorf("%q: the backup is not the file before the change", name)
+		}
+	}
+}
+
+// TestOtherFormsTakeTheFullPath: a file written in another form (by hand,
+// compact) is read and changed whole, and written back in the store's form.
+func TestOtherFormsTakeTheFullPath(t *testing.T) {
+	s := onePathStore(t)
+	_, doc, err := s.load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	compact, _ := json.Marshal(doc)
+	if err := os.WriteFile(s.Path(), compact, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := s.getOne("acme"); ok {
+		t.Errorf("getOne read a file in another form")
+	}
+	if c, err := s.Get("Acme & Sons <EU>"); err != nil || c.Name != "Acme & Sons <EU>" {
+		t.Errorf("Get = %+v, %v", c, err)
+	}
+	if err := s.RecordValidation("acme", Validation{At: testNow, OK: true}); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile(s.Path())
+	if !canonical(raw) {
+		t.Errorf("the full path did not write the canonical form")
+	}
+	if c, err := s.Get("acme"); err != nil || c.LastValidation == nil || !c.LastValidation.OK {
+		t.Errorf("after recording: %+v, %v", c, err)
+	}
+}
