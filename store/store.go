@@ -213,8 +213,12 @@ func (s *Store) keepBackup(prev []byte) error {
 		_ = os.Remove(tmp)
 		return writeAtomic(s.backupPath, prev)
 	}
-	if err := os.Rename(tmp, s.backupPath); err != nil {
-		_ = os.Remove(tmp)
+	err := os.Rename(tmp, s.backupPath)
+	// rename(2) does nothing when both names are links to one file (the
+	// backup already is this file, a save having been killed after making
+	// it): the temporary name is then still there.
+	_ = os.Remove(tmp)
+	if err != nil {
 		return fmt.Errorf("write %s: replace: %w", s.backupPath, err)
 	}
 	return nil
