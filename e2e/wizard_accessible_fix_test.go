@@ -34,7 +34,7 @@ func TestWizardAccessibleFixTenantThenPass(t *testing.T) {
 	tm.expect("Tenant not found")
 	tm.expect("Support report")
 	tm.expect("1. correct the tenant, then test again")
-	tm.answer("Enter a number between 1 and 3", "1")
+	tm.answer("Enter a number between 1 and 4", "1")
 	tm.answer("Tenant ID or domain (enter keeps", healthyDomain)
 	tm.expect("Found tenant " + healthyTenant)
 	tm.expect(healthyTenant + " Tenant exists, pass")
@@ -57,7 +57,7 @@ func TestWizardAccessibleFixSecretThenPass(t *testing.T) {
 	tm.answer("Customer", "Contoso")
 	tm.expect("Invalid client secret")
 	tm.expect("1. re-enter the client secret, then test again")
-	tm.answer("Enter a number between 1 and 3", "1")
+	tm.answer("Enter a number between 1 and 4", "1")
 	tm.answer("Client secret (hidden): ", sandboxSecret(t))
 	tm.expect("Every check passed")
 	if strings.Contains(tm.text(), sandboxSecret(t)) {
