@@ -1,11 +1,14 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"reflect"
 	"testing"
+	"time"
 )
 
 // onePathNames are names whose JSON needs escaping, and names that are
@@ -105,5 +108,56 @@ func TestOtherFormsTakeTheFullPath(t *testing.T) {
 	}
 	if c, err := s.Get("acme"); err != nil || c.LastValidation == nil || !c.LastValidation.OK {
 		t.Errorf("after recording: %+v, %v", c, err)
+	}
+}
+
+// TestSummariesAgreeWithList: what Summaries reads by position is what List
+// decodes, in the store's own form and in any other.
+func TestSummariesAgreeWithList(t *testing.T) {
+	s := onePathStore(t)
+	many := sample("many tenants", "m1", "m2", "m3")
+	mustAdd(t, s, many, "s")
+	if err := s.RecordValidation("acme", Validation{At: testNow, OK: true, Tenants: []TenantValidation{{TenantID: "t0", OK: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordValidation(`Quote "Q"`, Validation{At: testNow.Add(time.Hour), OK: false}); err != nil {
+		t.Fatal(err)
+	}
+	want := func() []Summary {
+		list, err := s.List()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []Summary
+		for _, c := range list {
+			sum := Summary{Name: c.Name, Mode: c.Mode, Tenants: len(c.Mappings)}
+			if v := c.LastValidation; v != nil {
+				sum.LastTest = &LastTest{At: v.At, OK: v.OK}
+			}
+			out = append(out, sum)
+		}
+		return out
+	}()
+	raw, _ := os.ReadFile(s.Path())
+	byPosition, ok := summaries(raw)
+	if !ok || !reflect.DeepEqual(byPosition, want) {
+		t.Fatalf("by position (%v):\n%+v\nList:\n%+v", ok, byPosition, want)
+	}
+	// Another form is read whole; a damaged one is refused as List refuses it.
+	_, doc, _ := s.load()
+	compact, _ := json.Marshal(doc)
+	if err := os.WriteFile(s.Path(), compact, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Summaries(); err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("another form: %+v, %v", got, err)
+	}
+	damaged := append(bytes.Clone(raw[:len(raw)/2]), canonicalTail...)
+	if err := os.WriteFile(s.Path(), damaged, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var ce *CorruptError
+	if _, err := s.Summaries(); !errors.As(err, &ce) {
+		t.Errorf("a damaged file: %v, want a *CorruptError", err)
 	}
 }
