@@ -212,7 +212,11 @@ func (m *Model) warnings() []string {
 func (m *Model) savedView(w int) string {
 	r := m.result
 	var b strings.Builder
-	b.WriteString(m.st.pass.Render("✓ Saved connector "+r.Connector.Name) + "\n\n")
+	verb := "Saved"
+	if r.Updated {
+		verb = "Updated" // as the lines left after the exit say
+	}
+	b.WriteString(m.st.pass.Render("✓ "+verb+" connector "+r.Connector.Name) + "\n\n")
 	b.WriteString(labelled("  Connectors file: ", r.StorePath, w) + "\n")
 	b.WriteString(labelled("  Client secret:   ", r.SecretWhere, w) + "\n\n")
 	if sb := m.opts.Sandbox; sb != nil {
