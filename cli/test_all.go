@@ -227,7 +227,9 @@ func (fc *fleetConnector) finish(ctx context.Context, a *app) {
 		v := connector.ValidationRecord(res, a.now())
 		fc.record = &v
 	}
-	fc.results = nil
+	// What the run no longer needs goes now, not at its end: a fleet's
+	// previous records are as large as its new ones.
+	fc.results, fc.c.LastValidation = nil, nil
 }
 
 // propagating reports whether a tenant waits only for a fresh consent.

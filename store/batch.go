@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/paratira/mdeconnect/internal/sanitize"
@@ -60,6 +61,19 @@ func (s *Store) RecordValidations(vs map[string]Validation) error {
 		v = v.clone()
 		v.bound()
 		bounded[name] = v
+	}
+	if gone, ok, err := s.recordMany(bounded); ok {
+		if err != nil {
+			return err
+		}
+		if len(gone) > 0 {
+			for i, name := range gone {
+				gone[i] = sanitize.Quote(name)
+			}
+			slices.Sort(gone)
+			return errNotRecorded(gone)
+		}
+		return nil
 	}
 	var gone []string
 	err := s.mutate(func(t *txn) error {

@@ -128,3 +128,71 @@ func (s *Store) recordOne(name string, v Validation) (ok bool, err error) {
 	out = append(append(append(out, raw[:start]...), obj...), raw[end:]...)
 	return true, s.saveBytes(raw, out)
 }
+
+// recordMany is RecordValidations for a canonical file, under the lock: the
+// connectors are taken one at a time, those with a record decoded, given it
+// and encoded again, the others copied as they are, so a run's results for
+// thousands of connectors never hold the whole store decoded at once. gone
+// names the records whose connector is not there. ok is false when the
+// file is in another form, or a killed change left secrets to collect.
+func (s *Store) recordMany(vs map[string]Validation) (gone []string, ok bool, err error) {
+	if err := ensureDir(s.dir); err != nil {
+		return nil, true, err
+	}
+	unlock, err := lock(s.lockPath, s.lockTimeout)
+	if err != nil {
+		return nil, true, err
+	}
+	defer unlock()
+	if pending, damaged := s.readPending(); len(pending) > 0 || damaged {
+		return nil, false, nil
+	}
+	raw, err := readOptional(s.path)
+	if err != nil || raw == nil || !canonical(raw) {
+		return nil, false, err
+	}
+	out := make([]byte, 0, len(raw)+len(raw)/8)
+	found := make(map[string]bool, len(vs))
+	prev := 0
+	for at := len(canonicalHead) - 1; at < len(raw)-len(canonicalTail); {
+		rest := raw[at:]
+		end := bytes.Index(rest, lineClose)
+		if !bytes.HasPrefix(rest, lineOpen) || end < 0 {
+			return nil, false, nil
+		}
+		start, stop := at+len("\n    "), at+end+len(lineClose)
+		name, named := stringAfter(rest[:end], lineOpen)
+		if !named {
+			return nil, false, nil
+		}
+		if v, ok := vs[name]; ok {
+			c, err := decodeOne(raw[start:stop])
+			if err != nil {
+				return nil, true, s.corrupt(s.path, err)
+			}
+			c.LastValidation = &v
+			obj, err := json.MarshalIndent(c, "    ", "  ")
+			if err != nil {
+				return nil, true, fmt.Errorf("encode connectors: %w", err)
+			}
+			out = append(append(out, raw[prev:start]...), obj...)
+			prev = stop
+			found[name] = true
+		}
+		at = stop
+		if at < len(raw) && raw[at] == ',' {
+			at++
+		}
+	}
+	out = append(out, raw[prev:]...)
+	for name := range vs {
+		if !found[name] {
+			gone = append(gone, name)
+		}
+	}
+	if len(found) == 0 {
+		return gone, true, nil
+	}
+	removeStaleTemps(s.dir)
+	return gone, true, s.saveBytes(raw, out)
+}

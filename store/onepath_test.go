@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -159,5 +160,39 @@ func TestSummariesAgreeWithList(t *testing.T) {
 	var ce *CorruptError
 	if _, err := s.Summaries(); !errors.As(err, &ce) {
 		t.Errorf("a damaged file: %v, want a *CorruptError", err)
+	}
+}
+
+// TestRecordValidationsReplacesEachConnector: a run's results, recorded
+// connector by connector in the store's own form, make the file encode
+// would write for them.
+func TestRecordValidationsReplacesEachConnector(t *testing.T) {
+	s := onePathStore(t)
+	vs := map[string]Validation{}
+	for i, name := range onePathNames {
+		if i%3 != 1 {
+			vs[name] = Validation{At: testNow.Add(time.Duration(i) * time.Minute), OK: i%2 == 0,
+				Tenants: []TenantValidation{{TenantID: fmt.Sprintf("t%d", i), RegionScope: "<EU>"}}}
+		}
+	}
+	_, doc, err := s.load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range doc.Connectors {
+		if v, ok := vs[c.Name]; ok {
+			doc.Connectors[i].LastValidation = &v
+		}
+	}
+	expect, err := encode(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs["removed meanwhile"] = Validation{At: testNow}
+	if err := s.RecordValidations(vs); !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), `"removed meanwhile"`) {
+		t.Errorf("RecordValidations = %v, want the removed connector named", err)
+	}
+	if got, _ := os.ReadFile(s.Path()); string(got) != string(expect) {
+		t.Errorf("the file differs from encode's:\n%s\nwant\n%s", got, expect)
 	}
 }
