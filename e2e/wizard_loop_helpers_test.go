@@ -36,8 +36,10 @@ func mustScenario(name string) defendertest.Scenario {
 type cloudProcess struct {
 	// env points mdeconnect at the fake cloud and trusts its CA.
 	env []string
-	// client trusts the fake's CA, as an admin's browser trusts Microsoft.
+	// client trusts the fake's CA (roots), as an admin's browser trusts
+	// Microsoft.
 	client *http.Client
+	roots  *x509.CertPool
 }
 
 func startCloudProcess(t *testing.T) *cloudProcess {
@@ -55,7 +57,7 @@ func startCloudProcess(t *testing.T) *cloudProcess {
 	}
 	// Only loopback: the fake and the wizard's listener.
 	tr := &http.Transport{Proxy: nil, TLSClientConfig: &tls.Config{RootCAs: pool}, DisableKeepAlives: true}
-	return &cloudProcess{env: env, client: &http.Client{Transport: tr, Timeout: 10 * time.Second}}
+	return &cloudProcess{env: env, client: &http.Client{Transport: tr, Timeout: 10 * time.Second}, roots: pool}
 }
 
 // recordingBrowser writes a BROWSER program that only notes each URL it is
