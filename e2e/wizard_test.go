@@ -44,7 +44,9 @@ func testScenario(t *testing.T, scenario, customer string) (*ptyTerm, string) {
 	t.Helper()
 	bin := binary(t)
 	dir := t.TempDir()
-	tm := startTerm(t, bin, []string{"MDECONNECT_CONFIG_DIR=" + dir}, "--sandbox", "--scenario", scenario)
+	// No simulated latency: these runs are about what the wizard says, not
+	// how long Microsoft takes (TestWizardE2ESandboxSaves keeps the default).
+	tm := startTerm(t, bin, []string{"MDECONNECT_CONFIG_DIR=" + dir}, "--sandbox", "--scenario", scenario, "--latency", "0")
 	tm.toDetails()
 	tm.send(keyTab, keyTab, keyTab, keyTab, customer, keyEnter, keyEnter)
 	return tm, dir
@@ -71,7 +73,8 @@ func TestWizardE2ESandboxConsentPropagates(t *testing.T) {
 	// The fake's first tokens carry no roles: the wizard waits, then passes.
 	tm.waitFor("Waiting for consent to propagate: no roles in the tokens yet")
 	tm.waitFor("w stop waiting")
-	// The wizard pauses 10 s before it tries again (wizard.Options.ConsentFirstDelay).
+	// The sandbox wizard pauses 1 s, then 2 s, before it tries again
+	// (wizard.Options.ConsentFirstDelay).
 	tm.waitForWithin("8 passed, 0 warnings, 0 failed, 0 skipped", 30*time.Second)
 	raw := tm.finish(dir)
 	if !bytes.Contains(raw, []byte(`"ok": true`)) {
