@@ -3,7 +3,10 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"os"
 )
 
 // One connector of many, without the rest. The store writes connectors.json
@@ -71,21 +74,88 @@ func decodeOne(obj []byte) (Connector, error) {
 }
 
 // getOne is Get for a canonical file: ok is false when the file is in
-// another form, and Get must read it whole.
+// another form, and Get must read it whole. It reads the file only up to
+// the connector's object, in chunks, not all 19 MB of 10,000 connectors.
 func (s *Store) getOne(name string) (c Connector, ok bool, err error) {
-	raw, err := readOptional(s.path)
-	if err != nil || raw == nil || !canonical(raw) {
-		return Connector{}, false, err
+	obj, canon, err := s.findObject(name)
+	if err != nil || !canon {
+		return Connector{}, canon, err
 	}
-	start, end, found := objectOf(raw, name)
-	if !found {
+	if obj == nil {
 		return Connector{}, true, notFound(name)
 	}
-	c, err = decodeOne(raw[start:end])
+	c, err = decodeOne(obj)
 	if err != nil {
 		return Connector{}, true, s.corrupt(s.path, err)
 	}
 	return c, true, nil
+}
+
+// findChunk is how much of connectors.json findObject reads at a time.
+const findChunk = 256 << 10
+
+// findObject reads connectors.json up to the object of the connector named
+// name and returns it (nil when no connector has that name); canon is false
+// when the file is not in the canonical form (or missing).
+func (s *Store) findObject(name string) (obj []byte, canon bool, err error) {
+	f, err := os.Open(s.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("read %s: %w; check the file's owner and permissions", s.path, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || fi.Size() < int64(len(canonicalHead)+len(canonicalTail)) {
+		return nil, false, nil
+	}
+	head, tail := make([]byte, len(canonicalHead)), make([]byte, len(canonicalTail))
+	if _, err := f.ReadAt(head, 0); err != nil || !bytes.Equal(head, canonicalHead) {
+		return nil, false, nil
+	}
+	if _, err := f.ReadAt(tail, fi.Size()-int64(len(tail))); err != nil || !bytes.Equal(tail, canonicalTail) {
+		return nil, false, nil
+	}
+	q, err := json.Marshal(name) // escaped as encode escapes it
+	if err != nil {
+		return nil, false, nil
+	}
+	open := append(append(append([]byte{}, lineOpen...), q...), ",\n"...)
+	buf := make([]byte, 0, findChunk+len(open))
+	start, searched := -1, 0
+	for {
+		if len(buf) == cap(buf) {
+			if start < 0 {
+				// Keep what a pattern split by the chunk's end needs.
+				keep := min(len(buf), len(open)-1)
+				copy(buf, buf[len(buf)-keep:])
+				buf, searched = buf[:keep], 0
+			} else {
+				buf = append(buf, make([]byte, len(buf))...)[:len(buf)]
+			}
+		}
+		n, rerr := f.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if start < 0 {
+			if i := bytes.Index(buf[searched:], open); i >= 0 {
+				start = searched + i + len("\n    ")
+			} else {
+				searched = max(0, len(buf)-len(open)+1)
+			}
+		}
+		if start >= 0 {
+			if j := bytes.Index(buf[start:], lineClose); j >= 0 {
+				return buf[start : start+j+len(lineClose)], true, nil
+			}
+		}
+		if rerr == io.EOF {
+			return nil, true, nil
+		}
+		if rerr != nil {
+			return nil, false, fmt.Errorf("read %s: %w", s.path, rerr)
+		}
+	}
 }
 
 // recordOne is RecordValidation for a canonical file, under the lock: the

@@ -196,3 +196,39 @@ func TestRecordValidationsReplacesEachConnector(t *testing.T) {
 		t.Errorf("the file differs from encode's:\n%s\nwant\n%s", got, expect)
 	}
 }
+
+// TestGetAcrossChunks: in a file many times findChunk long, every connector
+// is found, wherever its object falls against the chunks read.
+func TestGetAcrossChunks(t *testing.T) {
+	s := openTest(t, Options{SecretBackend: BackendFile})
+	doc := document{Version: currentVersion}
+	for i := range 2500 {
+		c := sample(fmt.Sprintf("Customer %05d%s", i, strings.Repeat("x", i%97)), fmt.Sprintf("t%d", i))
+		c.Type, c.SecretStore = TypeDefender, BackendFile
+		c.LastValidation = &Validation{At: testNow, OK: i%2 == 0, Tenants: []TenantValidation{{TenantID: fmt.Sprintf("t%d", i), GrantedRoles: []string{"Machine.Read.All"}}}}
+		doc.Connectors = append(doc.Connectors, c)
+	}
+	raw, err := encode(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(raw) < 6*findChunk {
+		t.Fatalf("the file is only %d bytes", len(raw))
+	}
+	if err := os.WriteFile(s.Path(), raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range list {
+		got, ok, err := s.getOne(want.Name)
+		if !ok || err != nil || !reflect.DeepEqual(got, want) {
+			t.Fatalf("%d %q: getOne = %v, %v", i, want.Name, ok, err)
+		}
+	}
+	if _, ok, err := s.getOne("Customer 99999"); !ok || !errors.Is(err, ErrNotFound) {
+		t.Errorf("a missing connector: %v, %v", ok, err)
+	}
+}
