@@ -116,6 +116,7 @@ func (a *app) runSandbox(cmd *cobra.Command, o *sandboxOptions) error {
 		ca    []byte
 		close func()
 		note  string
+		hint  = "--tenant contosohealthy.onmicrosoft.com"
 	)
 	if o.replay != "" {
 		rp, rep, err := a.startReplay(o)
@@ -123,7 +124,7 @@ func (a *app) runSandbox(cmd *cobra.Command, o *sandboxOptions) error {
 			return err
 		}
 		s = served{LoginURL: rp.URL, APIURL: rp.URL, GraphURL: rp.URL}
-		ca, close, note = rp.CACertPEM(), rp.Close, replayNote(rep, o.replay)
+		ca, close, note, hint = rp.CACertPEM(), rp.Close, replayNote(rep, o.replay), replayTenants(rep)
 	} else {
 		fake, err := defendertest.Start(defendertest.Options{Addr: o.addr, Latency: o.latency})
 		if err != nil {
@@ -144,18 +145,26 @@ func (a *app) runSandbox(cmd *cobra.Command, o *sandboxOptions) error {
 	if err := a.printServed(s, o.jsonOut); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.errOut, "%s\nIn another shell: eval the lines above, then e.g.\n  mdeconnect test --tenant %s --client-secret-stdin <<< \"$MDECONNECT_CLIENT_SECRET\"\nPress Ctrl+C to stop.\n",
-		note, firstTenantHint(o))
+	fmt.Fprintf(a.errOut, "%s\nIn another shell: eval the lines above, then e.g.\n  mdeconnect test %s --client-secret-stdin <<< \"$MDECONNECT_CLIENT_SECRET\"\nPress Ctrl+C to stop.\n",
+		note, hint)
 	<-cmd.Context().Done()
 	fmt.Fprintln(a.errOut, "Sandbox stopped.")
 	return nil
 }
 
-func firstTenantHint(o *sandboxOptions) string {
-	if o.replay != "" {
-		return "TENANT"
+// replayTenants are the --tenant flags that test a report's tenants: only
+// those that are a tenant ID or domain (the report is a file from outside).
+func replayTenants(rep *supportReport) string {
+	var flags []string
+	for _, t := range rep.Tenants {
+		if tid, err := defender.ParseTenant(t.TenantID); err == nil {
+			flags = append(flags, "--tenant "+connector.ShellQuote(tid))
+		}
 	}
-	return "contosohealthy.onmicrosoft.com"
+	if len(flags) == 0 {
+		return "--tenant TENANT"
+	}
+	return strings.Join(flags, " ")
 }
 
 // writeCAFile writes the CA to path, or to a new temporary file.
