@@ -2,12 +2,8 @@ package cli
 
 import (
 	"context"
-	"fmt"
-	"html"
-	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 
 	"github.com/paratira/mdeconnect/defender/defendertest"
@@ -36,36 +32,5 @@ func (b sandboxBrowser) Open(ctx context.Context, raw string) error {
 		// or Ctrl+C ends it.
 		return defendertest.AdminBrowser{Client: b.admin, Accept: true}.Open(raw)
 	}
-	page, err := b.get(ctx, raw)
-	if err != nil {
-		return fmt.Errorf("sandbox consent page: %w", err)
-	}
-	re := regexp.MustCompile(`id="accept-` + regexp.QuoteMeta(b.scenario) + `" href="([^"]+)"`)
-	m := re.FindStringSubmatch(page)
-	if m == nil {
-		return fmt.Errorf("the sandbox consent page offers no Accept link for scenario %q", b.scenario)
-	}
-	// Following the link ends at the wizard's listener, which takes the result.
-	_, err = b.get(ctx, html.UnescapeString(m[1]))
-	return err
-}
-
-func (b sandboxBrowser) get(ctx context.Context, url string) (string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return "", err
-	}
-	resp, err := b.client.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return "", err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("%s answered %s", resp.Request.URL.Host, resp.Status)
-	}
-	return string(body), nil
+	return defendertest.AcceptConsent(ctx, b.client, raw, b.scenario)
 }
