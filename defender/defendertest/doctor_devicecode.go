@@ -36,13 +36,8 @@ type deviceCodeResponse struct {
 
 func (c *Cloud) handleDeviceCode(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("tenant")
-	s, res := c.resolve(id)
-	if s.TenantID != "" && !c.attribute(r.Context(), s) {
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		c.writeAAD(w, r, errMissingParam("client_id"))
+	s, res, ok := c.tokenRequest(w, r, id, "client_id")
+	if !ok {
 		return
 	}
 	clientID, scope := r.PostForm.Get("client_id"), r.PostForm.Get("scope")

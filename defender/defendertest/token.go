@@ -15,18 +15,29 @@ type tokenResponse struct {
 	AccessToken  string `json:"access_token"`
 }
 
+// tokenRequest resolves the tenant of a POST to an Entra ID endpoint, counts
+// it, and parses its form (64 KB at most); an unreadable form is answered as
+// Entra ID does, naming the parameter it looked for first.
+func (c *Cloud) tokenRequest(w http.ResponseWriter, r *http.Request, id, first string) (Scenario, resolution, bool) {
+	s, res := c.resolve(id)
+	if s.TenantID != "" && !c.attribute(r.Context(), s) {
+		return s, res, false
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		c.writeAAD(w, r, errMissingParam(first))
+		return s, res, false
+	}
+	return s, res, true
+}
+
 // handleToken is the client-credentials token endpoint. Checks run in the
 // order Entra ID appears to use: tenant, request shape, scope, the app in the
 // tenant, its credential, the resource, then policy.
 func (c *Cloud) handleToken(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("tenant")
-	s, res := c.resolve(id)
-	if s.TenantID != "" && !c.attribute(r.Context(), s) {
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		c.writeAAD(w, r, errMissingParam("grant_type"))
+	s, res, ok := c.tokenRequest(w, r, id, "grant_type")
+	if !ok {
 		return
 	}
 	resource, scopeErr := parseScope(r.PostForm.Get("scope"))
