@@ -158,3 +158,24 @@ func TestTestAllJSON(t *testing.T) {
 		t.Errorf("--json with --json-lines: exit %d, want 2", r.code)
 	}
 }
+
+// TestTestAllWaitsForConsent: --wait-for-consent re-tests, within the run,
+// the tenants of a fresh consent until their roles appear; the others are
+// not tested again.
+func TestTestAllWaitsForConsent(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.addScenario("Fresh", "consent-propagating")
+	h.addScenario("Steady", "healthy")
+	r := h.run("", "test", "--all", "--wait-for-consent=20s", "--json")
+	var out allOutput
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || r.code != 0 || !out.OK {
+		t.Fatalf("exit %d, %v:\n%s%s", r.code, err, r.stdout, r.stderr)
+	}
+	if n := h.cloud.Stats().TokenRequests[h.scenario("healthy").TenantID]["defender"]; n != 1 {
+		t.Errorf("the healthy tenant asked for %d Defender tokens, want 1", n)
+	}
+	if n := h.cloud.Stats().TokenRequests[h.scenario("consent-propagating").TenantID]["defender"]; n < 3 {
+		t.Errorf("the fresh tenant asked for %d Defender tokens: not re-tested", n)
+	}
+}
