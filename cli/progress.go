@@ -59,8 +59,11 @@ func (p *progress) clear() {
 // stderr is not a terminal it draws nothing: cron mail and pipes get the
 // summary alone.
 type fleetProgress struct {
-	mu      sync.Mutex
-	w       io.Writer
+	mu sync.Mutex
+	w  io.Writer // the bar: plain text and cursor moves
+	// lines takes the lines printed above the bar, their colours brought
+	// down to what the terminal shows (none with NO_COLOR).
+	lines   io.Writer
 	on      bool
 	width   int // the terminal's columns
 	total   int
@@ -83,7 +86,7 @@ const barRedraw = 100 * time.Millisecond
 
 // newFleetProgress starts the bar for total tenants; finish ends it.
 func (a *app) newFleetProgress(total int) *fleetProgress {
-	p := &fleetProgress{w: a.errOut, on: a.stderrIsTerminal(), width: a.errWidth(), total: total, start: time.Now(), stop: make(chan struct{})}
+	p := &fleetProgress{w: a.errOut, lines: a.colorWriter(a.errOut), on: a.stderrIsTerminal(), width: a.errWidth(), total: total, start: time.Now(), stop: make(chan struct{})}
 	if p.on {
 		p.stopped.Go(p.tick)
 		p.redraw(true)
@@ -147,7 +150,7 @@ func (p *fleetProgress) tenantDone(connector string, t *defender.TenantResult) {
 	if failed {
 		p.failed++
 		p.clearLocked()
-		fmt.Fprintln(p.w, failureLine(connector, *t))
+		fmt.Fprintln(p.lines, failureLine(connector, *t))
 	}
 	p.mu.Unlock()
 	p.redraw(failed)
@@ -169,7 +172,7 @@ func (p *fleetProgress) println(line string) {
 	}
 	p.mu.Lock()
 	p.clearLocked()
-	fmt.Fprintln(p.w, line)
+	fmt.Fprintln(p.lines, line)
 	p.mu.Unlock()
 	p.redraw(true)
 }
@@ -210,7 +213,7 @@ func (p *fleetProgress) line() string {
 	s := fmt.Sprintf("[%s%s] %s/%s tenants · %s", strings.Repeat("█", full), strings.Repeat("░", cells-full),
 		thousands(p.done), thousands(p.total), clock(time.Since(p.start)))
 	if p.failed > 0 {
-		s += " · " + failStyle.Render(fmt.Sprintf("%s failed", thousands(p.failed)))
+		s += fmt.Sprintf(" · %s failed", thousands(p.failed))
 	}
 	if n := len(p.running); n > 0 {
 		names := make([]string, 0, min(n, 3))

@@ -2,13 +2,18 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/paratira/mdeconnect/defender"
+	"github.com/paratira/mdeconnect/defender/problem"
 	"github.com/paratira/mdeconnect/store"
 )
 
@@ -178,4 +183,58 @@ func TestTestAllWaitsForConsent(t *testing.T) {
 	if n := h.cloud.Stats().TokenRequests[h.scenario("consent-propagating").TenantID]["defender"]; n < 3 {
 		t.Errorf("the fresh tenant asked for %d Defender tokens: not re-tested", n)
 	}
+}
+
+// TestFleetProgressDraws: the bar is drawn from many goroutines at once
+// (run with -race), says what runs, prints a failure on a line of its own
+// and is cleared at the end.
+func TestFleetProgressDraws(t *testing.T) {
+	var b lockedBuffer
+	a := newApp(Streams{Out: &b, Err: &b, ErrTTY: true})
+	a.width = func() int { return 120 }
+	p := a.newFleetProgress(40)
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Go(func() {
+			tenant := fmt.Sprintf("tenant-%02d", i)
+			on := p.onEvent("Contoso")
+			on(defender.Event{Kind: defender.TenantStarted, TenantID: tenant})
+			tr := defender.TenantResult{TenantID: tenant, OK: i != 7, Checks: []defender.CheckResult{{ID: defender.CheckToken, Status: defender.Pass}}}
+			if i == 7 {
+				tr.Checks[0] = defender.CheckResult{ID: defender.CheckToken, Status: defender.Fail, Problem: problem.InvalidClientSecret, Message: "AADSTS7000215"}
+			}
+			on(defender.Event{Kind: defender.TenantFinished, TenantID: tenant, Tenant: &tr})
+		})
+	}
+	wg.Wait()
+	p.redraw(true)
+	line := b.String()
+	p.finish()
+	out := b.String()
+	for _, want := range []string{"40/40 tenants", "1 failed", "✗ Contoso / tenant-07", "AADSTS7000215"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("progress lacks %q:\n%q", want, line)
+		}
+	}
+	if !strings.HasSuffix(out, "\r\x1b[K") {
+		t.Errorf("the bar was not cleared at the end: %q", out[max(0, len(out)-40):])
+	}
+}
+
+// lockedBuffer is a bytes.Buffer for writers on many goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
