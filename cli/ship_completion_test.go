@@ -17,9 +17,7 @@ func (h *harness) complete(args ...string) (words []string, directive string) {
 	}
 	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
 	directive = lines[len(lines)-1]
-	for _, l := range lines[:len(lines)-1] {
-		words = append(words, l)
-	}
+	words = append(words, lines[:len(lines)-1]...)
 	return words, directive
 }
 

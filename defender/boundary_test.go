@@ -41,7 +41,7 @@ func TestEngineHandsOutNoEscapes(t *testing.T) {
 		w.WriteHeader(http.StatusBadRequest)
 		_ = json.NewEncoder(w).Encode(map[string]any{"error": "invalid_request" + escapes,
 			"error_description": "AADSTS90002: Tenant " + escapes + " not found.\r\nTrace ID: " + escapes + "\r\nCorrelation ID: x",
-			"error_codes": []int{90002}, "trace_id": escapes, "correlation_id": escapes})
+			"error_codes":       []int{90002}, "trace_id": escapes, "correlation_id": escapes})
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

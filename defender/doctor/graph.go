@@ -66,7 +66,7 @@ func (s *Session) get(ctx context.Context, path string, q url.Values, v any) err
 		return ge
 	}
 	if err := json.Unmarshal(body, v); err != nil {
-		return fmt.Errorf("Microsoft Graph's reply to %s is not what it documents: %w", path, err)
+		return fmt.Errorf("the reply of Microsoft Graph to %s is not what it documents: %w", path, err)
 	}
 	return nil
 }

@@ -3,11 +3,12 @@ package doctor
 import (
 	"context"
 
-	"github.com/paratira/mdeconnect/internal/sanitize"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/paratira/mdeconnect/internal/sanitize"
 )
 
 // Audit activities, as "Microsoft Entra audit log categories and

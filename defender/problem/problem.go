@@ -57,14 +57,14 @@ type Action int
 // The actions. A front end words each with real values (the tenant, the
 // connector, the cloud Entra ID reported).
 const (
-	ActNone     Action = iota
-	ActConsent         // grant admin consent again: the consent link
-	ActTenant          // check the tenant ID or domain, and the cloud
-	ActSecret          // replace the client secret
-	ActCloud           // test in another Microsoft cloud
-	ActReport          // send a support report to Paratira support
-	ActSlower          // test fewer tenants at once
-	ActNetwork         // check the proxy and the CA bundle
+	ActNone    Action = iota
+	ActConsent        // grant admin consent again: the consent link
+	ActTenant         // check the tenant ID or domain, and the cloud
+	ActSecret         // replace the client secret
+	ActCloud          // test in another Microsoft cloud
+	ActReport         // send a support report to Paratira support
+	ActSlower         // test fewer tenants at once
+	ActNetwork        // check the proxy and the CA bundle
 )
 
 var catalogue = []Info{
