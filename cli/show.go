@@ -135,7 +135,14 @@ func tenantWarnings(t store.TenantValidation) []string {
 
 // lastTestLine says when a connector was last tested and how it went.
 func lastTestLine(c store.Connector, now time.Time) string {
-	v := c.LastValidation
+	if v := c.LastValidation; v != nil {
+		return lastTestText(&store.LastTest{At: v.At, OK: v.OK}, now)
+	}
+	return lastTestText(nil, now)
+}
+
+// lastTestText is how a last test went and when: "passed 3 days ago".
+func lastTestText(v *store.LastTest, now time.Time) string {
 	if v == nil {
 		return "never"
 	}
