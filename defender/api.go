@@ -15,12 +15,6 @@ import (
 	"github.com/paratira/mdeconnect/defender/problem"
 )
 
-// page is the OData envelope the Defender API and Graph use for lists.
-type page[T any] struct {
-	Value    []T    `json:"value"`
-	NextLink string `json:"@odata.nextLink"`
-}
-
 // listing is what a bounded list fetch returned.
 type listing[T any] struct {
 	Items []T

@@ -44,6 +44,7 @@ func stalls(w http.ResponseWriter, r *http.Request) {
 // "retried with backoff within a 20 s budget per request"; slow 503s on the
 // token endpoint or an API must not stretch one request past its budget.
 func TestRetriesStayWithinTheBudget(t *testing.T) {
+	t.Parallel() // waits on timers, not the CPU
 	const budget = time.Second
 	retry := defender.RetryPolicy{Attempts: 4, BaseDelay: 10 * time.Millisecond, Budget: budget, PerRequest: budget}
 	// Entra ID's documented transient error: "AADSTS90033: A transient error has occurred. Please try again."
@@ -82,6 +83,7 @@ func TestRetriesStayWithinTheBudget(t *testing.T) {
 // until the per-try limit is a server that did not answer in time, not a
 // connection that was cut.
 func TestAStalledReplyDidNotAnswerInTime(t *testing.T) {
+	t.Parallel() // waits on timers, not the CPU
 	const perTry = 500 * time.Millisecond
 	retry := defender.RetryPolicy{Attempts: 2, BaseDelay: 10 * time.Millisecond, Budget: 2 * time.Second, PerRequest: perTry}
 	tests := []struct {

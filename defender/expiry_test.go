@@ -14,6 +14,7 @@ import (
 // before, the tries resent the stale one and every data check failed with
 // "refused the token (HTTP 401 Invalid Authorization payload.)".
 func TestTokenExpiringDuringRetryAfterIsReacquired(t *testing.T) {
+	t.Parallel() // waits on timers, not the CPU
 	c := startCloud(t, defendertest.Options{TokenLifetime: 1500 * time.Millisecond, Latency: 250 * time.Millisecond})
 	sc, _ := defendertest.Lookup("throttled-then-ok")
 	e := newEngine(t, c, defender.Config{Retry: defender.DefaultRetry})

@@ -15,6 +15,7 @@ import (
 )
 
 func TestTokenExpiringMidRunIsReacquired(t *testing.T) {
+	t.Parallel() // waits on timers, not the CPU
 	c := startCloud(t, defendertest.Options{TokenLifetime: 1500 * time.Millisecond, Latency: 400 * time.Millisecond})
 	sc, _ := defendertest.Lookup("many-devices")
 	e := newEngine(t, c, defender.Config{Retry: defender.RetryPolicy{PerRequest: 10 * time.Second, Budget: 20 * time.Second}})

@@ -208,6 +208,7 @@ func TestRateLimitsBookPerTenantPerAPI(t *testing.T) {
 // enforcing Microsoft's limits, never throttles, and the engine says why it
 // held the call back.
 func TestRepeatedValidationsStayUnderTheLimits(t *testing.T) {
+	t.Parallel() // waits on timers, not the CPU
 	c := startFake(t, defendertest.Options{RateLimits: true})
 	limits := NewRateLimits()
 	sc, _ := defendertest.Lookup("healthy")

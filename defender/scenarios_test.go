@@ -235,6 +235,7 @@ func TestHealthyFigures(t *testing.T) {
 }
 
 func TestOneTokenRequestPerTenantPerResource(t *testing.T) {
+	t.Parallel() // waits on timers, not the CPU
 	c := startCloud(t, defendertest.Options{})
 	var targets []defender.Target
 	for _, name := range []string{"healthy", "many-devices", "unlicensed", "empty", "flaky"} {
