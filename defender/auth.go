@@ -144,6 +144,7 @@ func (t *tokens) acquire(ctx context.Context, tenant, resource string) (Token, e
 		if !transient(cerr) || attempt >= t.retry.Attempts || ctx.Err() != nil || spent+delay+last > t.retry.Budget {
 			return Token{}, cerr
 		}
+		noteRetry(ctx, attempt, delay, asError(cerr).Diag.HTTPStatus, false)
 		if serr := sleep(ctx, delay); serr != nil {
 			return Token{}, serr
 		}

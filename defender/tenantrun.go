@@ -68,17 +68,19 @@ func (e *Engine) validateTenant(ctx context.Context, t Target) TenantResult {
 	var defErr, graphErr, discErr error
 	parallel(ctx,
 		func(ctx context.Context) error {
-			info, err := discover(ctx, r.g, r.cloud, tenant)
+			info, err := discover(r.forCheck(ctx, CheckTenant), r.g, r.cloud, tenant)
 			r.info, discErr = &info, err
 			return nil
 		},
 		func(ctx context.Context) error {
-			t, err := tok.get(ctx, tenant, ResourceDefender)
+			t, err := tok.get(r.forCheck(ctx, CheckToken), tenant, ResourceDefender)
 			r.defender, defErr = tokenPtr(t, err), err
 			return nil
 		},
 		func(ctx context.Context) error {
-			t, err := tok.get(ctx, tenant, ResourceGraph)
+			// Graph's token is asked for now too; its wait shows on the
+			// token check, the one running.
+			t, err := tok.get(r.forCheck(ctx, CheckToken), tenant, ResourceGraph)
 			r.graph, graphErr = tokenPtr(t, err), err
 			return nil
 		})
@@ -159,7 +161,7 @@ func (r *tenantRun) runAfterTokens(ctx context.Context, defErr, graphErr error) 
 		}
 		jobs = append(jobs, func(ctx context.Context) error {
 			r.begin(c.id)
-			r.end(ctx, c.id, c.run(ctx, r))
+			r.end(ctx, c.id, c.run(r.forCheck(ctx, c.id), r))
 			return nil
 		})
 	}
@@ -176,7 +178,7 @@ func (r *tenantRun) runAfterTokens(ctx context.Context, defErr, graphErr error) 
 			r.end(ctx, CheckServiceHealth, o)
 			return nil
 		}
-		r.end(ctx, CheckServiceHealth, checkServiceHealth(ctx, r))
+		r.end(ctx, CheckServiceHealth, checkServiceHealth(r.forCheck(ctx, CheckServiceHealth), r))
 		return nil
 	})
 	parallel(ctx, jobs...)
@@ -238,6 +240,14 @@ func tokenPtr(t Token, err error) *Token {
 		return nil
 	}
 	return &t
+}
+
+// forCheck is ctx whose requests' retries are reported as Retrying events
+// of check id.
+func (r *tenantRun) forCheck(ctx context.Context, id CheckID) context.Context {
+	return withRetryNote(ctx, func(attempt int, wait time.Duration, status int, asked bool) {
+		r.e.emit(Event{Kind: Retrying, TenantID: r.target.TenantID, Check: id, Attempt: attempt, Wait: wait, Status: status, Asked: asked})
+	})
 }
 
 func (r *tenantRun) begin(id CheckID) {

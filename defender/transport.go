@@ -109,7 +109,7 @@ func (g getter) getStream(ctx context.Context, url string, token bearer, limit i
 		r, err := g.once(ctx, url, tok, timeout, limit, consume)
 		last := time.Since(start)
 		spent += last
-		wait, retry := retryAfter(r, err, delay)
+		wait, asked, retry := retryAfter(r, err, delay)
 		if !retry || attempt >= p.Attempts || ctx.Err() != nil {
 			return r, err
 		}
@@ -118,6 +118,7 @@ func (g getter) getStream(ctx context.Context, url string, token bearer, limit i
 		if spent+wait+last > p.Budget {
 			return r, err
 		}
+		noteRetry(ctx, attempt, wait, r.Status, asked)
 		if serr := sleep(ctx, wait); serr != nil {
 			return r, serr
 		}
@@ -195,24 +196,25 @@ func readBody(resp *http.Response) ([]byte, error) {
 // was reset by the server or by something in between.
 var errCutReply = errors.New("the connection was cut while reading the reply")
 
-// retryAfter decides whether a result is worth another try, and after how long.
-func retryAfter(r reply, err error, backoff time.Duration) (time.Duration, bool) {
+// retryAfter decides whether a result is worth another try, and after how
+// long; asked says the wait is the reply's Retry-After.
+func retryAfter(r reply, err error, backoff time.Duration) (wait time.Duration, asked, retry bool) {
 	if err != nil {
 		// A try that timed out met a hung server: trying again only doubles
 		// the wait. A refusal (*Error) would be refused again.
 		var e *Error
-		return backoff, !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) && !errors.As(err, &e)
+		return backoff, false, !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) && !errors.As(err, &e)
 	}
 	switch r.Status {
 	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
 		if s, perr := strconv.Atoi(r.Header.Get("Retry-After")); perr == nil && s >= 0 {
-			return time.Duration(s) * time.Second, true
+			return time.Duration(s) * time.Second, true, true
 		}
-		return backoff, true
+		return backoff, false, true
 	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
-		return backoff, true
+		return backoff, false, true
 	}
-	return 0, false
+	return 0, false, false
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
