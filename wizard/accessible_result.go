@@ -20,10 +20,16 @@ func (p *plain) test() error {
 	for {
 		var mu sync.Mutex
 		eng, err := m.engineFor(d.Secret, func(ev defender.Event) {
-			if ev.Kind == defender.CheckFinished && ev.Result != nil {
+			switch {
+			case ev.Kind == defender.CheckFinished && ev.Result != nil:
 				mu.Lock()
 				defer mu.Unlock()
 				p.say("%s %s, %s: %s", ev.TenantID, ev.Check.Title(), ev.Result.Status, m.checkText(*ev.Result))
+			case ev.Kind == defender.Retrying:
+				// Said once, as the wait begins: a long pause is not silence.
+				mu.Lock()
+				defer mu.Unlock()
+				p.say("%s %s: %s", ev.TenantID, ev.Check.Title(), retryText(retryWait{ev: ev, at: m.opts.Now()}, m.opts.Now()))
 			}
 		})()
 		if err != nil {

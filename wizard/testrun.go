@@ -2,6 +2,8 @@ package wizard
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -37,6 +39,8 @@ type tenantRow struct {
 	target defender.Target
 	checks map[defender.CheckID]defender.CheckResult
 	active map[defender.CheckID]bool
+	// retry is each active check's latest retry, and when it was heard.
+	retry map[defender.CheckID]retryWait
 	// result is the tenant's complete result; nil until its run ends.
 	result *defender.TenantResult
 }
@@ -253,8 +257,15 @@ func (m *Model) takeEvent(ev defender.Event) {
 		switch ev.Kind {
 		case defender.CheckStarted:
 			row.active[ev.Check] = true
+			delete(row.retry, ev.Check)
+		case defender.Retrying:
+			if row.retry == nil {
+				row.retry = map[defender.CheckID]retryWait{}
+			}
+			row.retry[ev.Check] = retryWait{ev: ev, at: m.opts.Now()}
 		case defender.CheckFinished:
 			delete(row.active, ev.Check)
+			delete(row.retry, ev.Check)
 			if ev.Result != nil {
 				row.checks[ev.Check] = *ev.Result
 			}
@@ -282,4 +293,39 @@ func (m *Model) storeResult(res defender.Result) {
 		t.tenants[i] = tenantRow{target: defender.Target{TenantID: tr.TenantID, Customer: tr.Customer}}
 		t.tenants[i].keep(tr)
 	}
+}
+
+// retryWait is a check's request waiting to be tried again.
+type retryWait struct {
+	ev defender.Event
+	at time.Time
+}
+
+// retryText says why a check's request waits and for how long: while the
+// wait lasts, who asked for it; then that the next try is out.
+func retryText(rw retryWait, now time.Time) string {
+	ev := rw.ev
+	next := ev.Attempt + 1
+	if now.Sub(rw.at) >= ev.Wait {
+		return fmt.Sprintf("trying again after a %s wait (try %d)", seconds(ev.Wait), next)
+	}
+	switch {
+	case ev.Status == http.StatusTooManyRequests && ev.Asked:
+		return fmt.Sprintf("Microsoft asked to wait %s (throttled, try %d)", seconds(ev.Wait), next)
+	case ev.Status == http.StatusTooManyRequests:
+		return fmt.Sprintf("Microsoft throttled it: waiting %s (try %d)", seconds(ev.Wait), next)
+	case ev.Status != 0 && ev.Asked:
+		return fmt.Sprintf("HTTP %d, Microsoft asked to wait %s (try %d)", ev.Status, seconds(ev.Wait), next)
+	case ev.Status != 0:
+		return fmt.Sprintf("HTTP %d from Microsoft, waiting %s (try %d)", ev.Status, seconds(ev.Wait), next)
+	}
+	return fmt.Sprintf("no answer, waiting %s (try %d)", seconds(ev.Wait), next)
+}
+
+// seconds is a wait as the user reads it: "2 s", or "250 ms" under a second.
+func seconds(d time.Duration) string {
+	if d < time.Second {
+		return fmt.Sprintf("%d ms", d.Milliseconds())
+	}
+	return fmt.Sprintf("%d s", (d+time.Second/2)/time.Second)
 }

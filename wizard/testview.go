@@ -125,6 +125,10 @@ func (m *Model) tenantChecks(r tenantRow, w int, all bool) string {
 			mark = m.st.mark(c.Status)
 		}
 		line := fmt.Sprintf("%s %-29s ", mark, id.Title())
+		if rw, ok := r.retry[id]; ok && r.active[id] {
+			b.WriteString(hangAfter(line, retryText(rw, m.opts.Now()), 4, w) + "\n")
+			continue
+		}
 		// While the consent wait runs, its status line says what is missing.
 		if waiting || !done || (c.Status != defender.Fail && c.Status != defender.Warn) {
 			b.WriteString(truncate(strings.TrimRight(line+m.checkText(c), " "), w) + "\n")
@@ -253,6 +257,7 @@ func (m *Model) fixLine() string {
 func (m *Model) runningLine(w int) string {
 	t := m.test
 	var active []string
+	var retry string
 	busy := 0
 	for _, i := range t.indices {
 		r := t.tenants[i]
@@ -262,6 +267,11 @@ func (m *Model) runningLine(w int) string {
 		for _, id := range defender.CheckIDs() {
 			if r.active[id] && !slices.Contains(active, id.Title()) {
 				active = append(active, id.Title())
+			}
+			// A table of tenants hides running checks: the first retry
+			// waiting is named here.
+			if rw, ok := r.retry[id]; ok && r.active[id] && retry == "" && m.opts.Now().Sub(rw.at) < rw.ev.Wait {
+				retry = id.Title() + ": " + retryText(rw, m.opts.Now())
 			}
 		}
 	}
@@ -277,6 +287,9 @@ func (m *Model) runningLine(w int) string {
 	}
 	if d := m.opts.Now().Sub(t.started); d >= time.Second {
 		s += " · " + clock(d)
+	}
+	if retry != "" && len(t.tenants) > 1 {
+		s += " · " + retry
 	}
 	return hangAfter(m.spin.View()+" ", s+" · esc stops the test", 2, w)
 }
