@@ -22,6 +22,8 @@ type progress struct {
 	finished int
 	failed   int
 	tenants  int
+	// retry is the check last heard waiting on a retry, until it ends.
+	retry *defender.Event
 }
 
 func newProgress(w io.Writer, on bool, tenants int) *progress {
@@ -29,16 +31,45 @@ func newProgress(w io.Writer, on bool, tenants int) *progress {
 }
 
 func (p *progress) event(ev defender.Event) {
-	if ev.Kind != defender.CheckFinished || !p.on {
+	if !p.on || (ev.Kind != defender.CheckFinished && ev.Kind != defender.Retrying) {
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.finished++
-	if ev.Result.Status == defender.Fail {
-		p.failed++
+	switch ev.Kind {
+	case defender.Retrying:
+		p.retry = &ev
+	case defender.CheckFinished:
+		p.finished++
+		if ev.Result.Status == defender.Fail {
+			p.failed++
+		}
+		if p.retry != nil && p.retry.TenantID == ev.TenantID && p.retry.Check == ev.Check {
+			p.retry = nil
+		}
 	}
-	fmt.Fprintf(p.w, "\r\033[KTesting %d tenant(s): %d/%d checks done, %d failed", p.tenants, p.finished, p.total, p.failed)
+	line := fmt.Sprintf("Testing %d tenant(s): %d/%d checks done, %d failed", p.tenants, p.finished, p.total, p.failed)
+	if p.retry != nil {
+		// The wait says why the line stands still; the count shrinks to fit.
+		line = fmt.Sprintf("%d/%d · %s: %s", p.finished, p.total, p.retry.Check.Title(), retryWords(*p.retry))
+	}
+	// One line, or the next \r would not clear it: 80 columns at least.
+	fmt.Fprint(p.w, "\r\033[K"+ansi.Truncate(line, 79, "…"))
+}
+
+// retryWords says why a check's request waits before its next try.
+func retryWords(ev defender.Event) string {
+	wait := fmt.Sprintf("%d ms", ev.Wait.Milliseconds())
+	if ev.Wait >= time.Second {
+		wait = fmt.Sprintf("%d s", (ev.Wait+time.Second/2)/time.Second)
+	}
+	switch {
+	case ev.Status == 429 && ev.Asked:
+		return fmt.Sprintf("Microsoft asked to wait %s (throttled, try %d)", wait, ev.Attempt+1)
+	case ev.Status != 0:
+		return fmt.Sprintf("HTTP %d, trying again in %s (try %d)", ev.Status, wait, ev.Attempt+1)
+	}
+	return fmt.Sprintf("no answer, trying again in %s (try %d)", wait, ev.Attempt+1)
 }
 
 func (p *progress) done() { p.clear() }
