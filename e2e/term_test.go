@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -132,7 +133,7 @@ func (tm *ptyTerm) exitCode() int {
 		}
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
-			return ee.ExitCode()
+			return shellStatus(ee)
 		}
 		if err != nil {
 			tm.t.Fatal(err)
@@ -223,3 +224,14 @@ var (
 	portsOnce sync.Once
 	nextPort  atomic.Int32
 )
+
+// shellStatus is the exit status a shell reports: the code, or 128 plus the
+// signal that ended the process. A Ctrl+C that comes before the program has
+// set up its handler (within its first milliseconds, under load) ends it by
+// SIGINT, which a shell reports as 130 as well.
+func shellStatus(ee *exec.ExitError) int {
+	if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	return ee.ExitCode()
+}
