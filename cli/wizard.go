@@ -87,6 +87,9 @@ func (a *app) wizardSetup(ctx context.Context, o *wizardOptions) (wizard.Options
 		return wo, nil, err
 	}
 	wo.CloudName = o.cloud
+	// A test that finds the tenant in another cloud offers to switch there,
+	// with the same environment overrides as --cloud.
+	wo.CloudFor = a.resolveCloud
 	wo.WriteReport = a.wizardReport(wo.Cloud)
 	st, err := a.wizardStore()
 	if err != nil {
@@ -174,6 +177,11 @@ func (a *app) sandboxSetup(ctx context.Context, o *wizardOptions, wo wizard.Opti
 		return wo, nil, err
 	}
 	wo.Cloud, wo.CloudName, wo.HTTPClient = sb.cloud, "global", withLatency(a.traced(sb.client), lo, hi)
+	// The fake answers as one cloud: a switch is refused in words, not
+	// tried against a cloud that is not there.
+	wo.CloudFor = func(name string) (defender.Cloud, error) {
+		return defender.Cloud{}, fmt.Errorf("the sandbox plays the global cloud only; with a real tenant, start the wizard with --cloud %s", name)
+	}
 	wo.WriteReport = a.wizardReport(sb.cloud)
 	// The browser plays the admin, for consent and for the sign-in of a
 	// look from the tenant's side: it does not wait as the engine does.

@@ -108,6 +108,29 @@ func (p *plain) applyFix(f fix) error {
 		return p.askSecret()
 	case fixConsent:
 		return p.consent()
+	case fixCloud:
+		cloud, err := m.opts.CloudFor(f.cloud)
+		if err != nil {
+			p.say("Cannot test in the %s cloud: %v", f.cloud, err)
+			return nil
+		}
+		m.opts.Cloud, m.opts.CloudName = cloud, f.cloud
+		p.say("Now in the %s cloud.", f.cloud)
+		if err := connector.CheckCloudClientID(f.cloud, m.draft.ClientID); err != nil {
+			// No default: enter must not keep the app that cannot exist here.
+			p.say("%v", err)
+			id, err := p.input("Client ID for "+f.cloud, "", func(s string) error {
+				if err := connector.CheckClientID(s); err != nil {
+					return err
+				}
+				return connector.CheckCloudClientID(f.cloud, s)
+			})
+			if err != nil {
+				return err
+			}
+			m.draft.ClientID = strings.TrimSpace(id)
+		}
+		return nil
 	case fixTenant:
 		if m.draft.Mode == store.OneToOne {
 			prev := m.draft.Tenant

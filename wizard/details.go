@@ -191,6 +191,10 @@ func (m *Model) detailsEnter() tea.Cmd {
 	d := &m.details
 	d.err = nil
 	switch d.focus {
+	case fClientID:
+		if m.fixing != nil && m.fixing.kind == fixClientID {
+			return m.toTest()
+		}
 	case fSecret:
 		if m.fixing != nil && m.fixing.kind == fixSecret {
 			return m.toTest()

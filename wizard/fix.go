@@ -18,6 +18,7 @@ const (
 	fixTenant
 	fixConsent
 	fixClientID
+	fixCloud
 )
 
 // fix is one way out of a failed test: the step (and field) that changes
@@ -29,11 +30,19 @@ type fix struct {
 	field  field
 	row    int    // the mapping row, for a tenant fixed in the details
 	tenant string // the tenant the failure was for
+	cloud  string // the cloud to test in, for fixCloud
 }
 
-// fixFor is the fix for a failed check's problem, if the wizard has one.
-func (m *Model) fixFor(p problem.Code, tenant string, row int) (fix, bool) {
-	switch p {
+// fixFor is the fix for a failed check, if the wizard has one.
+func (m *Model) fixFor(c defender.CheckResult, tenant string, row int) (fix, bool) {
+	switch c.Problem {
+	case problem.WrongCloud:
+		// The engine names the tenant's cloud when discovery told it; the
+		// wizard can switch only where its caller can make that cloud.
+		if c.SuggestedCloud == "" || m.opts.CloudFor == nil || strings.EqualFold(c.SuggestedCloud, m.opts.CloudName) {
+			return fix{}, false
+		}
+		return fix{kind: fixCloud, label: "test in the " + c.SuggestedCloud + " cloud", step: StepTest, tenant: tenant, cloud: c.SuggestedCloud}, true
 	case problem.InvalidClientSecret, problem.ClientSecretExpired:
 		return fix{kind: fixSecret, label: "re-enter the client secret", step: StepDetails, field: fSecret}, true
 	case problem.TenantNotFound:
@@ -59,14 +68,14 @@ func (m *Model) fixes() []fix {
 			if !ok || c.Status != defender.Fail {
 				continue
 			}
-			if f, ok := m.fixFor(c.Problem, r.target.TenantID, i); ok && !seen[f.kind] {
+			if f, ok := m.fixFor(c, r.target.TenantID, i); ok && !seen[f.kind] {
 				seen[f.kind] = true
 				out = append(out, f)
 			}
 		}
 	}
 	// The order a user would fix in: consent, tenant, then the details.
-	order := map[fixKind]int{fixConsent: 0, fixTenant: 1, fixClientID: 2, fixSecret: 3}
+	order := map[fixKind]int{fixCloud: 0, fixConsent: 1, fixTenant: 2, fixClientID: 3, fixSecret: 4}
 	for i := 1; i < len(out); i++ {
 		for j := i; j > 0 && order[out[j].kind] < order[out[j-1].kind]; j-- {
 			out[j], out[j-1] = out[j-1], out[j]
@@ -78,6 +87,9 @@ func (m *Model) fixes() []fix {
 // applyFix goes to the step that fixes f, its field focused; the step's
 // own "done" then comes back to a fresh test.
 func (m *Model) applyFix(f fix) tea.Cmd {
+	if f.kind == fixCloud {
+		return m.switchCloud(f)
+	}
 	ff := f
 	m.fixing = &ff
 	cmd := m.setStep(f.step)
@@ -94,6 +106,30 @@ func (m *Model) applyFix(f fix) tea.Cmd {
 		}
 	}
 	return cmd
+}
+
+// switchCloud moves the draft to the cloud f names and tests again there.
+// Paratira's global app does not exist in a US Government cloud: then the
+// details step asks for the client ID first, the connector rule's words
+// under it. A cloud the caller cannot make (the sandbox plays one cloud)
+// is refused on the test step, which stays as it is.
+func (m *Model) switchCloud(f fix) tea.Cmd {
+	cloud, err := m.opts.CloudFor(f.cloud)
+	if err != nil {
+		m.notice = m.st.warn.Render("! ") + "Cannot test in the " + f.cloud + " cloud: " + err.Error()
+		return nil
+	}
+	m.opts.Cloud, m.opts.CloudName = cloud, f.cloud
+	m.notice = m.st.dim.Render("Now in the " + f.cloud + " cloud.")
+	if err := connector.CheckCloudClientID(f.cloud, m.draft.ClientID); err != nil {
+		m.fixing = &fix{kind: fixClientID, label: "enter the client ID for " + f.cloud, step: StepDetails, field: fClientID}
+		cmd := m.setStep(StepDetails)
+		m.details.err = err
+		return tea.Batch(cmd, m.focusField(fClientID))
+	}
+	// Still on the test step: its results, for the old cloud, are stale,
+	// so entering it again runs afresh.
+	return m.enterTest()
 }
 
 // fixDone is the end of a fix: back to the test, which runs afresh.
@@ -117,6 +153,12 @@ func (m *Model) remedy(c defender.CheckResult, tenant string) string {
 		return "The enterprise application consent is missing, was rejected or lacks a permission in tenant " + tenant +
 			": choose \"grant admin consent again\" below and accept with a Global Administrator (the Microsoft Graph permission needs one, or a Privileged Role Administrator). Roles can take a few minutes to appear after a fresh consent."
 	case problem.WrongCloud:
+		switch {
+		case c.SuggestedCloud != "" && m.opts.CloudFor != nil:
+			return "This tenant belongs to the " + c.SuggestedCloud + " cloud, not " + m.opts.CloudName + ": choose \"test in the " + c.SuggestedCloud + " cloud\" below."
+		case c.SuggestedCloud != "":
+			return "This tenant belongs to the " + c.SuggestedCloud + " cloud, not " + m.opts.CloudName + ": quit (ctrl+c) and start the wizard again in that cloud: mdeconnect --cloud " + c.SuggestedCloud + "."
+		}
 		return "This tenant belongs to another Microsoft cloud than " + m.opts.CloudName + ": quit (ctrl+c) and start the wizard again in that cloud, e.g. mdeconnect --cloud gcc-high."
 	}
 	return m.cliWords(c.Remedy, tenant)

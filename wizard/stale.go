@@ -13,6 +13,7 @@ import (
 // screen makes them stale, and entering the test step re-runs them.
 type tested struct {
 	ClientID, Secret string
+	Cloud            string
 	Mode             store.Mode
 	Tenant           string
 	Consent          string
@@ -22,7 +23,7 @@ type tested struct {
 // testedOf is the draft as a test sees it.
 func (m *Model) testedOf() tested {
 	d := m.draft
-	t := tested{ClientID: d.ClientID, Secret: d.Secret, Mode: d.Mode, Tenant: d.Tenant.TenantID,
+	t := tested{ClientID: d.ClientID, Secret: d.Secret, Cloud: m.opts.CloudName, Mode: d.Mode, Tenant: d.Tenant.TenantID,
 		Mappings: slices.Clone(d.Mappings)}
 	if c := m.consent.result; c != nil {
 		t.Consent = strings.ToLower(c.TenantID)
@@ -44,6 +45,7 @@ func (a tested) changes(b tested) []string {
 	}
 	add(a.Consent != b.Consent, "the consent")
 	add(a.Tenant != b.Tenant, "the tenant")
+	add(a.Cloud != b.Cloud, "the cloud")
 	add(a.ClientID != b.ClientID, "the client ID")
 	add(a.Secret != b.Secret, "the client secret")
 	add(a.Mode != b.Mode, "the mapping mode")

@@ -47,8 +47,13 @@ type Sandbox struct {
 
 // Options are the wizard's side effects and settings, so tests swap them.
 type Options struct {
-	Cloud      defender.Cloud
-	CloudName  string
+	Cloud     defender.Cloud
+	CloudName string
+	// CloudFor makes the cloud of a name (global, gcc, gcc-high, dod) with
+	// the caller's overrides, so a test that finds the tenant in another
+	// cloud can offer to switch there; its error refuses the switch, in
+	// words shown as they are. Nil offers no switch.
+	CloudFor   func(name string) (defender.Cloud, error)
 	HTTPClient *http.Client // nil: the engine's default
 	Store      Store
 	// RedirectURI is where consent comes back (default defender.DefaultRedirectURI).
