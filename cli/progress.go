@@ -10,6 +10,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/term"
+	"github.com/paratira/mdeconnect/connector"
 	"github.com/paratira/mdeconnect/defender"
 )
 
@@ -171,17 +172,17 @@ func (p *fleetProgress) onEvent(connector string) func(defender.Event) {
 }
 
 // tenantDone counts a tenant and, if it failed, says so above the bar.
-func (p *fleetProgress) tenantDone(connector string, t *defender.TenantResult) {
+func (p *fleetProgress) tenantDone(name string, t *defender.TenantResult) {
 	p.mu.Lock()
 	p.done++
-	if i := p.find(connector, t.TenantID); i >= 0 {
+	if i := p.find(name, t.TenantID); i >= 0 {
 		p.running = append(p.running[:i], p.running[i+1:]...)
 	}
-	failed := tenantStatus(*t) == defender.Fail
+	failed := connector.TenantStatus(*t) == defender.Fail
 	if failed {
 		p.failed++
 		p.clearLocked()
-		fmt.Fprintln(p.lines, failureLine(connector, *t))
+		fmt.Fprintln(p.lines, failureLine(name, *t))
 	}
 	p.mu.Unlock()
 	p.redraw(failed)

@@ -5,6 +5,8 @@ import (
 	"io"
 	"os"
 
+	"github.com/paratira/mdeconnect/connector"
+
 	"github.com/paratira/mdeconnect/internal/sanitize"
 
 	"charm.land/lipgloss/v2"
@@ -82,37 +84,9 @@ func renderResult(w io.Writer, res defender.Result) {
 	}
 }
 
-// resultSummary counts tenants and checks apart, so a failed tenant never
-// reads as passed: "1 tenant: 0 passing, 1 failing · checks: 1 passed,
-// 2 failed, 5 skipped · 1.2 s". A tenant is as good as its worst check
-// (tenantStatus, as test --all counts them).
+// resultSummary is connector.Totals and how long the run took.
 func resultSummary(res defender.Result) string {
-	var tenants [3]int // passing, warning, failing
-	for _, t := range res.Tenants {
-		switch st := tenantStatus(t); {
-		case !t.OK || st == defender.Fail:
-			tenants[2]++
-		case st == defender.Warn:
-			tenants[1]++
-		default:
-			tenants[0]++
-		}
-	}
-	s := fmt.Sprintf("%s: %d passing", plural(len(res.Tenants), "tenant"), tenants[0])
-	if tenants[1] > 0 {
-		s += fmt.Sprintf(", %d warning", tenants[1])
-	}
-	s += fmt.Sprintf(", %d failing", tenants[2])
-	n := res.Counts()
-	s += fmt.Sprintf(" · checks: %d passed", n[defender.Pass])
-	if n[defender.Warn] > 0 {
-		s += ", " + plural(n[defender.Warn], "warning")
-	}
-	s += fmt.Sprintf(", %d failed", n[defender.Fail])
-	if n[defender.Skip] > 0 {
-		s += fmt.Sprintf(", %d skipped", n[defender.Skip])
-	}
-	return s + fmt.Sprintf(" · %.1f s", float64(res.DurationMS)/1000)
+	return connector.Totals(res.Tenants) + fmt.Sprintf(" · %.1f s", float64(res.DurationMS)/1000)
 }
 
 func checkLine(c defender.CheckResult) string {

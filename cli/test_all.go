@@ -315,7 +315,7 @@ func count(s *allSummary, r savedTestOutput) {
 	s.Connectors++
 	for _, t := range r.Tenants {
 		s.Tenants++
-		switch tenantStatus(t) {
+		switch connector.TenantStatus(t) {
 		case defender.Fail:
 			s.Failing++
 		case defender.Warn:
@@ -324,20 +324,6 @@ func count(s *allSummary, r savedTestOutput) {
 			s.Passing++
 		}
 	}
-}
-
-// tenantStatus is the worst status of a tenant's checks.
-func tenantStatus(t defender.TenantResult) defender.Status {
-	worst := defender.Pass
-	for _, c := range t.Checks {
-		switch {
-		case c.Status == defender.Fail:
-			return defender.Fail
-		case c.Status == defender.Warn:
-			worst = defender.Warn
-		}
-	}
-	return worst
 }
 
 func printAll(a *app, out allOutput) {
@@ -351,7 +337,7 @@ func printAll(a *app, out allOutput) {
 	}
 	for _, r := range out.Connectors {
 		for _, t := range r.Tenants {
-			st := tenantStatus(t)
+			st := connector.TenantStatus(t)
 			if st == defender.Pass {
 				continue
 			}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/paratira/mdeconnect/connector"
+
 	"github.com/paratira/mdeconnect/defender"
 )
 
@@ -34,7 +36,7 @@ func (s *textSink) connector(r savedTestOutput) {
 	keep := r
 	keep.Tenants = nil
 	for _, t := range r.Tenants {
-		switch tenantStatus(t) {
+		switch connector.TenantStatus(t) {
 		case defender.Fail:
 			keep.Tenants = append(keep.Tenants, t)
 		case defender.Warn:

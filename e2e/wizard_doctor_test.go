@@ -53,7 +53,7 @@ func TestWizardLookCloserAndBack(t *testing.T) {
 	tm.see("1 grant admin consent again")
 	tm.press(fEsc)
 	tm.see("Test connection · validating the APIs")
-	tm.see("1 tenant(s): 1 passed, 0 warnings, 2 failed, 5 skipped")
+	tm.see("1 tenant: 0 passing, 1 failing · checks: 1 passed, 2 failed, 5 skipped")
 	if s := tm.screen(); strings.Contains(s, "from its admin's side") {
 		t.Fatalf("esc did not go back to the test:\n%s", s)
 	}

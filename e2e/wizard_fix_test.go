@@ -23,7 +23,7 @@ func TestWizardFixTenantThenPass(t *testing.T) {
 	tm.press("1")
 	tm.see("was not found")
 	tm.press(fEnter) // step 4 still holds the right domain: confirm it
-	tm.see("8 passed, 0 warnings, 0 failed")
+	tm.see("checks: 8 passed, 0 failed")
 	if !strings.Contains(tm.screen(), "53390e7c-c890-4adc-a20a-63526fc69533") {
 		t.Errorf("the fresh test is not for the corrected tenant:\n%s", tm.screen())
 	}
@@ -51,7 +51,7 @@ func TestWizardFixSecretThenPass(t *testing.T) {
 	tm.press(fCtrlU)
 	tm.press(strings.Split(sandboxSecret(t), "")...)
 	tm.press(fEnter)
-	tm.see("8 passed, 0 warnings, 0 failed")
+	tm.see("checks: 8 passed, 0 failed")
 	tm.press(fEnter)
 	tm.see("Review the connector")
 	tm.press(fEnter)

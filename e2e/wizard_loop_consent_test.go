@@ -28,7 +28,7 @@ func TestWizardLoopConsentFixThenPass(t *testing.T) {
 	tm.press(fEnter) // open the link: the sandbox's browser accepts
 	tm.see("Consent granted for tenant " + consentMissing.TenantID)
 	tm.press(fEnter)
-	tm.see("8 passed, 0 warnings, 0 failed")
+	tm.see("checks: 8 passed, 0 failed")
 	if s := tm.screen(); strings.Contains(s, "AADSTS700016") || strings.Contains(s, "out of date") {
 		t.Fatalf("the passed test still shows the old failure:\n%s", s)
 	}
@@ -78,7 +78,7 @@ func TestWizardLoopConsentWalkBack(t *testing.T) {
 	tm.see("Enter the details")
 	tm.see("out of date")
 	tm.press(fCtrlT)
-	tm.see("8 passed, 0 warnings, 0 failed")
+	tm.see("checks: 8 passed, 0 failed")
 	if s := tm.screen(); strings.Contains(s, "AADSTS700016") {
 		t.Fatalf("the passed test still shows the old failure:\n%s", s)
 	}

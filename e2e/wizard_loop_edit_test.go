@@ -107,7 +107,7 @@ func TestWizardLoopEditSecret(t *testing.T) {
 			tm.press(fCtrlU)
 			tm.press(strings.Split(sandboxSecret(t), "")...)
 			tm.press(fEnter)
-			tm.see("8 passed, 0 warnings, 0 failed")
+			tm.see("checks: 8 passed, 0 failed")
 			tm.press(fEnter)
 			tm.see("Review the connector")
 			if s := flat(tm.screen()); !strings.Contains(s, "new client secret") {

@@ -76,7 +76,7 @@ func TestConsentPropagation(t *testing.T) {
 			return tr
 		}())}, true, 1, []string{"the app is not in the tenant yet"}},
 		{"the roles arrive", toTest, []any{done(rolesLag(tenantA)), done(passed(tenantA))}, false, 0,
-			[]string{"8 passed, 0 warnings, 0 failed", "Press enter to review the summary"}},
+			[]string{"checks: 8 passed, 0 failed", "Press enter to review the summary"}},
 		{"the wait runs out", toTest, []any{done(rolesLag(tenantA)), done(rolesLag(tenantA))}, false, 1,
 			[]string{"missing Score.Read.All", "(granted: Machine.Read.All", "r retry failed"}},
 		{"w stops waiting, results as they are", toTest, []any{done(rolesLag(tenantA)), "w"}, false, 1,

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paratira/mdeconnect/connector"
+
 	"charm.land/bubbles/v2/key"
 
 	tea "charm.land/bubbletea/v2"
@@ -211,16 +213,31 @@ func compact(s []string) []string {
 	return out
 }
 
+// results are the tenants' results so far: complete ones, and the checks
+// finished of those still running.
+func (t testState) results() []defender.TenantResult {
+	out := make([]defender.TenantResult, len(t.tenants))
+	for i, r := range t.tenants {
+		if r.result != nil {
+			out[i] = *r.result
+			continue
+		}
+		tr := defender.TenantResult{TenantID: r.target.TenantID, OK: true}
+		for _, id := range defender.CheckIDs() {
+			if c, ok := r.checks[id]; ok {
+				tr.Checks = append(tr.Checks, c)
+				tr.OK = tr.OK && c.Status != defender.Fail
+			}
+		}
+		out[i] = tr
+	}
+	return out
+}
+
 // testVerdict is the totals line and what to do next.
 func (m *Model) testVerdict(w int) string {
 	t := m.test
-	n := map[defender.Status]int{}
-	for _, r := range t.tenants {
-		for _, c := range r.checks {
-			n[c.Status]++
-		}
-	}
-	totals := fmt.Sprintf("%d tenant(s): %d passed, %d warnings, %d failed, %d skipped", len(t.tenants), n[defender.Pass], n[defender.Warn], n[defender.Fail], n[defender.Skip])
+	totals := connector.Totals(t.results())
 	switch {
 	case t.wait != nil:
 		return m.waitView(w)
