@@ -1,12 +1,8 @@
 package defendertest
 
 import (
-	"crypto"
 	"crypto/rand"
-	"crypto/rsa"
-	"crypto/sha256"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -122,25 +118,6 @@ func (c *Cloud) writeDelegatedToken(w http.ResponseWriter, r *http.Request, s Sc
 func clientInfo(p person, tenantID string) string {
 	b, _ := json.Marshal(map[string]string{"uid": p.id, "utid": tenantID})
 	return b64(b)
-}
-
-// signAny signs any claims set with the fake's key, RS256, as sign does.
-func signAny(s *signer, v any) (string, error) {
-	header, err := json.Marshal(map[string]string{"typ": "JWT", "alg": "RS256", "x5t": s.kid, "kid": s.kid})
-	if err != nil {
-		return "", err
-	}
-	body, err := json.Marshal(v)
-	if err != nil {
-		return "", err
-	}
-	input := b64(header) + "." + b64(body)
-	sum := sha256.Sum256([]byte(input))
-	sig, err := rsa.SignPKCS1v15(rand.Reader, s.key, crypto.SHA256, sum[:])
-	if err != nil {
-		return "", fmt.Errorf("signing a token: %w", err)
-	}
-	return input + "." + b64(sig), nil
 }
 
 // caller is who a Graph request comes from: a signed-in user with scopes,

@@ -62,12 +62,16 @@ type claims struct {
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
-func (s *signer) sign(c claims) (string, error) {
+func (s *signer) sign(c claims) (string, error) { return signAny(s, c) }
+
+// signAny signs any claims set (an app-only, delegated or ID token) with the
+// fake's key, RS256.
+func signAny(s *signer, v any) (string, error) {
 	header, err := json.Marshal(map[string]string{"typ": "JWT", "alg": "RS256", "x5t": s.kid, "kid": s.kid})
 	if err != nil {
 		return "", err
 	}
-	body, err := json.Marshal(c)
+	body, err := json.Marshal(v)
 	if err != nil {
 		return "", err
 	}
