@@ -3,6 +3,8 @@ package cli
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,11 +55,10 @@ type run struct {
 var testRetry = defender.RetryPolicy{Attempts: defender.DefaultRetry.Attempts, BaseDelay: 5 * time.Millisecond,
 	Budget: 3 * time.Second, PerRequest: defender.DefaultRetry.PerRequest}
 
-// run executes one command line with stdin.
-func (h *harness) run(stdin string, args ...string) run {
-	h.t.Helper()
-	var out, errOut bytes.Buffer
-	a := newApp(Streams{In: strings.NewReader(stdin), Out: &out, Err: &errOut, Getenv: func(k string) string { return h.env[k] }})
+// app is an app as a user's shell would start it here: the harness's
+// environment, the fake cloud's client, short waits and backoff.
+func (h *harness) app(stdin string, out, errOut io.Writer) *app {
+	a := newApp(Streams{In: strings.NewReader(stdin), Out: out, Err: errOut, Getenv: func(k string) string { return h.env[k] }})
 	a.httpClient = h.cloud.Client()
 	a.consentPoll = 20 * time.Millisecond
 	a.retry = testRetry
@@ -65,12 +66,29 @@ func (h *harness) run(stdin string, args ...string) run {
 	if h.now != nil {
 		a.now = h.now
 	}
+	return a
+}
+
+// run executes one command line with stdin.
+func (h *harness) run(stdin string, args ...string) run {
+	h.t.Helper()
+	var out, errOut bytes.Buffer
+	return execute(context.Background(), h.app(stdin, &out, &errOut), args, &out, &errOut)
+}
+
+// execute runs one command line on a as main does, exit hooks included,
+// and collects what it printed on out and errOut.
+func execute(ctx context.Context, a *app, args []string, out fmt.Stringer, errOut interface {
+	io.Writer
+	fmt.Stringer
+}) run {
 	root := newRootCmd(a)
 	root.SetArgs(args)
-	err := root.ExecuteContext(context.Background())
+	err := root.ExecuteContext(ctx)
 	if err != nil {
-		a.renderError(&errOut, fang.Styles{}, err)
+		a.renderError(errOut, fang.Styles{}, err)
 	}
+	a.finish()
 	return run{stdout: out.String(), stderr: errOut.String(), code: exitCode(err)}
 }
 

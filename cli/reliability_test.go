@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"charm.land/fang/v2"
-
 	"github.com/paratira/mdeconnect/defender/defendertest"
 )
 
@@ -23,18 +21,9 @@ import (
 func (h *harness) runFaulty(ctx context.Context, client *http.Client, stdin string, args ...string) run {
 	h.t.Helper()
 	var out, errOut bytes.Buffer
-	a := newApp(Streams{In: strings.NewReader(stdin), Out: &out, Err: &errOut, Getenv: func(k string) string { return h.env[k] }})
-	a.retry = testRetry
+	a := h.app(stdin, &out, &errOut)
 	a.httpClient = client
-	a.consentPoll = 20 * time.Millisecond
-	root := newRootCmd(a)
-	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
-	if err != nil {
-		a.renderError(&errOut, fang.Styles{}, err)
-	}
-	a.finish()
-	return run{stdout: out.String(), stderr: errOut.String(), code: exitCode(err)}
+	return execute(ctx, a, args, &out, &errOut)
 }
 
 // dialing is a client of the fake cloud whose every connection is made by dial.

@@ -15,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"charm.land/fang/v2"
-
 	"github.com/paratira/mdeconnect/defender/problem"
 )
 
@@ -263,12 +261,5 @@ func runApp(t *testing.T, s runSpec) run {
 	a := newApp(Streams{In: strings.NewReader(s.stdin), Out: &out, Err: &errOut, Getenv: func(k string) string { return s.env[k] }})
 	a.retry = testRetry
 	a.httpClient = s.client
-	root := newRootCmd(a)
-	root.SetArgs(s.args)
-	err := root.ExecuteContext(context.Background())
-	if err != nil {
-		a.renderError(&errOut, fang.Styles{}, err)
-	}
-	a.finish()
-	return run{stdout: out.String(), stderr: errOut.String(), code: exitCode(err)}
+	return execute(context.Background(), a, s.args, &out, &errOut)
 }

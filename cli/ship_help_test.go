@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"charm.land/fang/v2"
 	"github.com/spf13/cobra"
 )
 
@@ -326,17 +325,7 @@ func (h *harness) runServing(d time.Duration, stdin string, args ...string) run 
 	defer cancel()
 	out := &watchedBuffer{text: "# client ID", seen: cancel}
 	var errOut bytes.Buffer
-	a := newApp(Streams{In: strings.NewReader(stdin), Out: out, Err: &errOut, Getenv: func(k string) string { return h.env[k] }})
-	a.httpClient = h.cloud.Client()
-	a.consentPoll = 20 * time.Millisecond
-	root := newRootCmd(a)
-	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
-	if err != nil {
-		a.renderError(&errOut, fang.Styles{}, err)
-	}
-	a.finish()
-	return run{stdout: out.String(), stderr: errOut.String(), code: exitCode(err)}
+	return execute(ctx, h.app(stdin, out, &errOut), args, out, &errOut)
 }
 
 // watchedBuffer collects a command's output and calls seen once it holds text.
