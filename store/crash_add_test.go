@@ -1,13 +1,10 @@
 package store
 
 import (
-	"bufio"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 )
@@ -78,29 +75,5 @@ func TestKilledAddLeavesNoOrphan(t *testing.T) {
 // killAdder starts the adding helper and kills it delay after it is ready.
 func killAdder(t *testing.T, dir string, kr dirKeyring, backend Backend, delay time.Duration) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestAddHelperProcess$")
-	cmd.Env = append(os.Environ(), addHelperEnv+"=1", "STORE_DIR="+dir, "KEYRING_DIR="+string(kr), "STORE_BACKEND="+string(backend))
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := bufio.NewScanner(out)
-	if !lines.Scan() || lines.Text() != "ready" {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		t.Fatalf("the helper did not start: %q %s", lines.Text(), stderr.String())
-	}
-	time.Sleep(delay)
-	_ = cmd.Process.Kill() // SIGKILL: no deferred function, no cleanup runs
-	for lines.Scan() {
-	}
-	_ = cmd.Wait()
-	if strings.TrimSpace(stderr.String()) != "" {
-		t.Fatalf("the helper failed before it was killed: %s", stderr.String())
-	}
+	killHelper(t, "TestAddHelperProcess", []string{addHelperEnv + "=1", "STORE_DIR=" + dir, "KEYRING_DIR=" + string(kr), "STORE_BACKEND=" + string(backend)}, delay, nil)
 }

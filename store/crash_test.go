@@ -154,8 +154,22 @@ func (st crashState) follows(prev crashState, acked int) bool {
 // returns the last generation it reported finished (-1 for none).
 func killSaver(t *testing.T, dir string, delay time.Duration) int {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelperProcess$")
-	cmd.Env = append(os.Environ(), crashHelperEnv+"=1", "STORE_DIR="+dir)
+	acked := -1
+	killHelper(t, "TestCrashHelperProcess", []string{crashHelperEnv + "=1", "STORE_DIR=" + dir}, delay, func(line string) {
+		if n, err := strconv.Atoi(line); err == nil {
+			acked = n
+		}
+	})
+	return acked
+}
+
+// killHelper starts the test binary's helper test with env added, waits
+// for its "ready", kills it with SIGKILL (no deferred function, no cleanup
+// runs) delay later, and hands each line it printed after "ready" to seen.
+func killHelper(t *testing.T, helper string, env []string, delay time.Duration, seen func(string)) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+helper+"$")
+	cmd.Env = append(os.Environ(), env...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()
@@ -172,18 +186,16 @@ func killSaver(t *testing.T, dir string, delay time.Duration) int {
 		t.Fatalf("the helper did not start: %q %s", lines.Text(), stderr.String())
 	}
 	time.Sleep(delay)
-	_ = cmd.Process.Kill() // SIGKILL: no deferred function, no cleanup runs
-	acked := -1
+	_ = cmd.Process.Kill()
 	for lines.Scan() {
-		if n, err := strconv.Atoi(lines.Text()); err == nil {
-			acked = n
+		if seen != nil {
+			seen(lines.Text())
 		}
 	}
 	_ = cmd.Wait()
 	if strings.TrimSpace(stderr.String()) != "" {
 		t.Fatalf("the helper failed before it was killed: %s", stderr.String())
 	}
-	return acked
 }
 
 // tempFiles lists the temporary files of unfinished saves, checking they are
