@@ -81,19 +81,18 @@ func notFound(w http.ResponseWriter, what string) {
 }
 
 func (c *Cloud) serveSPByAppID(w http.ResponseWriter, r *http.Request, cl caller, appID string) {
-	sp, ok := c.servicePrincipal(cl.tenant, "", appID)
-	if !ok {
-		notFound(w, appID)
-		return
-	}
-	sp["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#servicePrincipals/$entity"
-	writeGraph(w, selectKeys(sp, r.URL.Query().Get("$select")))
+	c.serveSP(w, r, cl, "", appID)
 }
 
 func (c *Cloud) serveSPByID(w http.ResponseWriter, r *http.Request, cl caller, id string) {
-	sp, ok := c.servicePrincipal(cl.tenant, id, "")
+	c.serveSP(w, r, cl, id, "")
+}
+
+// serveSP answers "Get servicePrincipal" by object ID or by appId.
+func (c *Cloud) serveSP(w http.ResponseWriter, r *http.Request, cl caller, id, appID string) {
+	sp, ok := c.servicePrincipal(cl.tenant, id, appID)
 	if !ok {
-		notFound(w, id)
+		notFound(w, id+appID)
 		return
 	}
 	sp["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#servicePrincipals/$entity"
