@@ -161,14 +161,14 @@ func (m *Model) remedy(c defender.CheckResult, tenant string) string {
 		}
 		return "This tenant belongs to another Microsoft cloud than " + m.opts.CloudName + ": quit (ctrl+c) and start the wizard again in that cloud, e.g. mdeconnect --cloud gcc-high."
 	}
-	return m.cliWords(c.Remedy, tenant)
+	return guideWords(c.Remedy, c.Problem.Action())
 }
 
-// cliWords fills the placeholders of a command-line remedy with the draft's
-// values and drops flags the wizard never asks for.
-func (m *Model) cliWords(s, tenant string) string {
-	name := connector.ShellQuote(m.draft.Name)
-	r := strings.NewReplacer("--tenant TENANT", "--tenant "+tenant, "edit NAME", "edit "+name,
-		" (--cloud)", "", ", or test fewer tenants at once (--parallel)", "", "(mdeconnect report)", "(the wizard writes one when a test fails)")
-	return r.Replace(s)
+// guideWords is a remedy in the guide's words (the engine's, which name no
+// command) with what the wizard does about its action.
+func guideWords(remedy string, action problem.Action) string {
+	if action == problem.ActReport {
+		return remedy + " The wizard wrote one when the test failed: its path is shown with the results."
+	}
+	return remedy
 }

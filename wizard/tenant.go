@@ -238,7 +238,7 @@ func (m *Model) viewTenant(int) string {
 // problemLine renders an engine error with its problem's title and remedy.
 func (m *Model) problemLine(err error) string {
 	if p, ok := errorProblem(err); ok {
-		return m.st.fail.Render("✗ ") + problemText(p, err.Error()) + "\n" + hang(m.cliWords(p.Remedy(), m.tenant.input.Value()), 2, m.width)
+		return m.st.fail.Render("✗ ") + problemText(p, err.Error()) + "\n" + hang(guideWords(p.Remedy(), p.Action()), 2, m.width)
 	}
 	return m.st.fail.Render("✗ ") + err.Error()
 }
