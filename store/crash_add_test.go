@@ -38,6 +38,7 @@ func TestAddHelperProcess(t *testing.T) {
 // outlives the process. A kill may leave a secret no connector uses; the next
 // change must collect every one, and every connector must have its secret.
 func TestKilledAddLeavesNoOrphan(t *testing.T) {
+	t.Parallel() // each in its own folder, killing its own helpers
 	budget, most, least := 10*time.Second, 160, 40
 	if testing.Short() {
 		budget, most, least = 2*time.Second, 24, 8

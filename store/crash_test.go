@@ -64,6 +64,7 @@ func generation(s *Store) (int, error) {
 // after a random delay) again and again: every time, the store loads and
 // holds the last generation the process finished or the one it was saving.
 func TestKilledSaveKeepsOldOrNew(t *testing.T) {
+	t.Parallel() // each in its own folder, killing its own helpers
 	// least is the fewest kills that make a run worth its name; -short runs
 	// fewer, and must not then ask for more than it allowed.
 	budget, most, least := 20*time.Second, 300, 50

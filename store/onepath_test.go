@@ -200,6 +200,7 @@ func TestRecordValidationsReplacesEachConnector(t *testing.T) {
 // TestGetAcrossChunks: in a file many times findChunk long, every connector
 // is found, wherever its object falls against the chunks read.
 func TestGetAcrossChunks(t *testing.T) {
+	t.Parallel() // each in its own folder, killing its own helpers
 	s := openTest(t, Options{SecretBackend: BackendFile})
 	doc := document{Version: currentVersion}
 	for i := range 2500 {
