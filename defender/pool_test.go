@@ -105,11 +105,16 @@ func TestNineRequestsPerTenant(t *testing.T) {
 	}
 }
 
-// TestOneConnectionPerHTTP2Host: fifty tenants starting at once against a
+// TestOneConnectionPerHTTP2Host: sixteen tenants starting at once against a
 // cloud that speaks HTTP/2 open one connection to each host, not one per
-// request (net/http dials for every request that finds none).
+// request (net/http dials for every request that finds none: 95 per host for
+// 50 tenants before the gate). Sixteen tenants put at most 80 requests at
+// once on the busiest host (five data calls each), within the 100 streams
+// net/http's HTTP/2 client allows a connection before the server's SETTINGS
+// arrive: more would need a second connection on a slow machine, rightly.
 func TestOneConnectionPerHTTP2Host(t *testing.T) {
-	c := startCloud(t, defendertest.Options{Scenarios: defendertest.Fleet(50), Latency: 50 * time.Millisecond})
+	const tenants = 16
+	c := startCloud(t, defendertest.Options{Scenarios: defendertest.Fleet(tenants), Latency: 50 * time.Millisecond})
 	hc := c.Client()
 	var mu sync.Mutex
 	dials := map[string]int{}
@@ -124,7 +129,7 @@ func TestOneConnectionPerHTTP2Host(t *testing.T) {
 	for _, s := range c.Scenarios() {
 		targets = append(targets, defender.Target{TenantID: s.TenantID})
 	}
-	res, err := newEngine(t, c, defender.Config{HTTPClient: hc, Parallel: 50}).Validate(context.Background(), targets)
+	res, err := newEngine(t, c, defender.Config{HTTPClient: hc, Parallel: tenants}).Validate(context.Background(), targets)
 	if err != nil || !res.OK {
 		t.Fatalf("%v, ok %v", err, res.OK)
 	}
@@ -132,8 +137,8 @@ func TestOneConnectionPerHTTP2Host(t *testing.T) {
 		t.Errorf("dialled %v, want the three hosts", dials)
 	}
 	for addr, n := range dials {
-		if n > 2 {
-			t.Errorf("%s: %d connections for 50 tenants at once", addr, n)
+		if n != 1 {
+			t.Errorf("%s: %d connections for %d tenants at once", addr, n, tenants)
 		}
 	}
 }
