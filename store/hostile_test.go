@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -123,7 +124,14 @@ func TestGrantedRolesAreBounded(t *testing.T) {
 			t.Errorf("%s: server text kept as %q %q %q", when, tv.RegionScope[:10], tv.Checks[0].Status, tv.Checks[0].Problem)
 		}
 	}
-	check("after saving")
+	check("after saving") // in the journal
+	if info, _ := os.Stat(filepath.Join(s.dir, journalFile)); info.Size() > 16<<10 {
+		t.Errorf("the journal is %d bytes", info.Size())
+	}
+	if err := s.RecordValidations(map[string]Validation{"acme": v}); err != nil {
+		t.Fatal(err)
+	}
+	check("after saving into connectors.json")
 	if info, _ := os.Stat(s.Path()); info.Size() > 16<<10 {
 		t.Errorf("connectors.json is %d bytes", info.Size())
 	}

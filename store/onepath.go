@@ -77,6 +77,10 @@ func decodeOne(obj []byte) (Connector, error) {
 // another form, and Get must read it whole. It reads the file only up to
 // the connector's object, in chunks, not all 19 MB of 10,000 connectors.
 func (s *Store) getOne(name string) (c Connector, ok bool, err error) {
+	j, err := s.readJournal()
+	if err != nil {
+		return Connector{}, true, err
+	}
 	obj, canon, err := s.findObject(name)
 	if err != nil || !canon {
 		return Connector{}, canon, err
@@ -88,6 +92,7 @@ func (s *Store) getOne(name string) (c Connector, ok bool, err error) {
 	if err != nil {
 		return Connector{}, true, s.corrupt(s.path, err)
 	}
+	j.applyOne(&c)
 	return c, true, nil
 }
 
@@ -159,10 +164,11 @@ func (s *Store) findObject(name string) (obj []byte, canon bool, err error) {
 }
 
 // recordOne is RecordValidation for a canonical file, under the lock: the
-// connector's object is replaced by its new encoding and the rest of the
-// file kept as it is, byte for byte what encode would write. ok is false
-// when the file is in another form, or a killed change left secrets to
-// collect (the full path does).
+// test is appended to the journal, a few kilobytes, where writing it into
+// connectors.json meant writing all of it. The append that would take the
+// journal past journalFoldAt folds it, with this test, into connectors.json
+// instead. ok is false when the file is in another form, or a killed change
+// left secrets to collect (the full path does).
 func (s *Store) recordOne(name string, v Validation) (ok bool, err error) {
 	if err := ensureDir(s.dir); err != nil {
 		return true, err
@@ -176,35 +182,43 @@ func (s *Store) recordOne(name string, v Validation) (ok bool, err error) {
 		// A change was killed midway: the full path collects what it left.
 		return false, nil
 	}
+	j, err := s.readJournal()
+	if err != nil {
+		return true, err
+	}
+	obj, canon, err := s.findObject(name)
+	if err != nil || !canon {
+		return canon, err
+	}
+	if obj == nil {
+		return true, notFound(name)
+	}
+	c, err := decodeOne(obj)
+	if err != nil {
+		return true, s.corrupt(s.path, err)
+	}
+	line, err := journalEntry(c, v)
+	if err != nil {
+		return true, err
+	}
+	if j.ok && j.whole+int64(len(line)) <= journalFoldAt {
+		return true, s.appendJournal(j, line)
+	}
 	raw, err := readOptional(s.path)
 	if err != nil || raw == nil || !canonical(raw) {
 		return false, err
 	}
-	start, end, found := objectOf(raw, name)
-	if !found {
-		return true, notFound(name)
+	gone, ok, err := s.fold(raw, j, map[string]Validation{name: v})
+	if ok && err == nil && len(gone) > 0 {
+		err = notFound(name)
 	}
-	c, err := decodeOne(raw[start:end])
-	if err != nil {
-		return true, s.corrupt(s.path, err)
-	}
-	c.LastValidation = &v
-	obj, err := json.MarshalIndent(c, "    ", "  ")
-	if err != nil {
-		return true, fmt.Errorf("encode connectors: %w", err)
-	}
-	removeStaleTemps(s.dir)
-	out := make([]byte, 0, len(raw)-(end-start)+len(obj))
-	out = append(append(append(out, raw[:start]...), obj...), raw[end:]...)
-	return true, s.saveBytes(raw, out)
+	return ok, err
 }
 
 // recordMany is RecordValidations for a canonical file, under the lock: the
-// connectors are taken one at a time, those with a record decoded, given it
-// and encoded again, the others copied as they are, so a run's results for
-// thousands of connectors never hold the whole store decoded at once. gone
-// names the records whose connector is not there. ok is false when the
-// file is in another form, or a killed change left secrets to collect.
+// journal and vs are folded into connectors.json in one write. gone names
+// the records whose connector is not there. ok is false when the file is in
+// another form, or a killed change left secrets to collect.
 func (s *Store) recordMany(vs map[string]Validation) (gone []string, ok bool, err error) {
 	if err := ensureDir(s.dir); err != nil {
 		return nil, true, err
@@ -217,12 +231,29 @@ func (s *Store) recordMany(vs map[string]Validation) (gone []string, ok bool, er
 	if pending, damaged := s.readPending(); len(pending) > 0 || damaged {
 		return nil, false, nil
 	}
+	j, err := s.readJournal()
+	if err != nil {
+		return nil, true, err
+	}
 	raw, err := readOptional(s.path)
 	if err != nil || raw == nil || !canonical(raw) {
 		return nil, false, err
 	}
+	return s.fold(raw, j, vs)
+}
+
+// fold writes connectors.json (raw, canonical) with each record of vs, and
+// each line of the journal j that applies and vs does not replace, then
+// removes the journal. The connectors are taken one at a time: those given a
+// record are decoded, given it and encoded again, the others copied as they
+// are, so thousands of records never hold the whole store decoded at once.
+// gone names the records of vs whose connector is not there. ok is false
+// when a connector is not where the canonical form puts it.
+func (s *Store) fold(raw []byte, j journal, vs map[string]Validation) (gone []string, ok bool, err error) {
+	lines := j.latest()
 	out := make([]byte, 0, len(raw)+len(raw)/8)
 	found := make(map[string]bool, len(vs))
+	changed := false
 	prev := 0
 	for at := len(canonicalHead) - 1; at < len(raw)-len(canonicalTail); {
 		rest := raw[at:]
@@ -235,19 +266,27 @@ func (s *Store) recordMany(vs map[string]Validation) (gone []string, ok bool, er
 		if !named {
 			return nil, false, nil
 		}
-		if v, ok := vs[name]; ok {
+		v, given := vs[name]
+		l, journaled := lines[name]
+		if given || journaled {
 			c, err := decodeOne(raw[start:stop])
 			if err != nil {
 				return nil, true, s.corrupt(s.path, err)
 			}
-			c.LastValidation = &v
-			obj, err := json.MarshalIndent(c, "    ", "  ")
-			if err != nil {
-				return nil, true, fmt.Errorf("encode connectors: %w", err)
+			set := given
+			if !given && l.appliesTo(c) {
+				v, set = l.record()
 			}
-			out = append(append(out, raw[prev:start]...), obj...)
-			prev = stop
-			found[name] = true
+			if set {
+				c.LastValidation = &v
+				obj, err := json.MarshalIndent(c, "    ", "  ")
+				if err != nil {
+					return nil, true, fmt.Errorf("encode connectors: %w", err)
+				}
+				out = append(append(out, raw[prev:start]...), obj...)
+				prev, changed = stop, true
+			}
+			found[name] = given
 		}
 		at = stop
 		if at < len(raw) && raw[at] == ',' {
@@ -260,9 +299,16 @@ func (s *Store) recordMany(vs map[string]Validation) (gone []string, ok bool, er
 			gone = append(gone, name)
 		}
 	}
-	if len(found) == 0 {
+	if !changed {
+		if j.size > 0 {
+			s.dropJournal() // nothing in it applies
+		}
 		return gone, true, nil
 	}
 	removeStaleTemps(s.dir)
-	return gone, true, s.saveBytes(raw, out)
+	if err := s.saveBytes(raw, out); err != nil {
+		return nil, true, err
+	}
+	s.dropJournal()
+	return gone, true, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -52,33 +53,49 @@ func TestGetReadsOneConnectorAsListDoes(t *testing.T) {
 }
 
 // TestRecordValidationReplacesOneConnector: recording one connector's test
-// writes the file encode would write, the rest byte for byte as it was.
+// leaves connectors.json as it was and appends to the journal; every read
+// sees the test; folding the journal writes the file encode would write,
+// the rest byte for byte as it was, and removes the journal.
 func TestRecordValidationReplacesOneConnector(t *testing.T) {
 	s := onePathStore(t)
 	v := Validation{At: testNow, OK: false, Tenants: []TenantValidation{{TenantID: "t2", RegionScope: "EU <x>", Checks: []Check{{ID: "token", Status: "fail", Problem: "consent_missing"}}}}}
+	before, _ := os.ReadFile(s.Path())
+	_, doc, err := s.load()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, name := range onePathNames {
-		before, _ := os.ReadFile(s.Path())
-		_, doc, err := s.load()
-		if err != nil {
-			t.Fatal(err)
-		}
 		want := v.clone()
 		want.bound()
 		doc.Connectors[doc.find(name)].LastValidation = &want
-		expect, err := encode(doc)
-		if err != nil {
-			t.Fatal(err)
-		}
 		if ok, err := s.recordOne(name, want); !ok || err != nil {
 			t.Fatalf("%q: recordOne = %v, %v", name, ok, err)
 		}
-		got, _ := os.ReadFile(s.Path())
-		if string(got) != string(expect) {
-			t.Fatalf("%q: the file differs from encode's:\n%s\nwant\n%s", name, got, expect)
+		if got, _ := os.ReadFile(s.Path()); string(got) != string(before) {
+			t.Fatalf("%q: connectors.json changed for a test", name)
 		}
-		if bak, _ := os.ReadFile(s.Path() + ".bak"); string(bak) != string(before) {
-			t.Errorf("%q: the backup is not the file before the change", name)
+		if c, err := s.Get(name); err != nil || !reflect.DeepEqual(c, doc.Connectors[doc.find(name)]) {
+			t.Errorf("%q: Get = %+v, %v", name, c, err)
 		}
+		if _, loaded, err := s.load(); err != nil || !reflect.DeepEqual(loaded.Connectors, doc.Connectors) {
+			t.Errorf("%q: load differs from the connectors with their tests (%v)", name, err)
+		}
+	}
+	expect, err := encode(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := s.recordMany(nil); !ok || err != nil {
+		t.Fatalf("fold: %v, %v", ok, err)
+	}
+	if got, _ := os.ReadFile(s.Path()); string(got) != string(expect) {
+		t.Fatalf("the folded file differs from encode's:\n%s\nwant\n%s", got, expect)
+	}
+	if bak, _ := os.ReadFile(s.Path() + ".bak"); string(bak) != string(before) {
+		t.Errorf("the backup is not the file before the fold")
+	}
+	if _, err := os.Stat(filepath.Join(s.dir, journalFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the journal is still there after the fold: %v", err)
 	}
 }
 
@@ -140,7 +157,8 @@ func TestSummariesAgreeWithList(t *testing.T) {
 		return out
 	}()
 	raw, _ := os.ReadFile(s.Path())
-	byPosition, ok := summaries(raw)
+	j, _ := s.readJournal()
+	byPosition, ok := summaries(raw, j.latest())
 	if !ok || !reflect.DeepEqual(byPosition, want) {
 		t.Fatalf("by position (%v):\n%+v\nList:\n%+v", ok, byPosition, want)
 	}

@@ -19,6 +19,7 @@ type Store struct {
 	lockPath       string
 	secretsPath    string
 	pendingPath    string
+	journalPath    string
 	backend        Backend
 	keyring        Keyring
 	keyringTimeout time.Duration
@@ -43,6 +44,7 @@ func Open(opts Options) (*Store, error) {
 		lockPath:       filepath.Join(opts.Dir, lockFile),
 		secretsPath:    filepath.Join(opts.Dir, secretsFile),
 		pendingPath:    filepath.Join(opts.Dir, pendingFile),
+		journalPath:    filepath.Join(opts.Dir, journalFile),
 		backend:        opts.SecretBackend,
 		keyring:        opts.Keyring,
 		keyringTimeout: opts.KeyringTimeout,
@@ -90,9 +92,15 @@ func notFound(name string) error {
 	return fmt.Errorf("connector %s: %w", sanitize.Quote(name), ErrNotFound)
 }
 
-// load reads connectors.json. A missing file is an empty store (raw is nil);
-// a file that does not parse is a *CorruptError.
+// load reads connectors.json and applies the journal of tests. A missing
+// file is an empty store (raw is nil); a file that does not parse is a
+// *CorruptError. The journal is read first: a fold that lands between the
+// two reads then only sets again what connectors.json already holds.
 func (s *Store) load() (raw []byte, doc document, err error) {
+	j, err := s.readJournal()
+	if err != nil {
+		return nil, document{}, err
+	}
 	raw, err = readOptional(s.path)
 	if err != nil || raw == nil {
 		return nil, document{Version: currentVersion}, err
@@ -101,6 +109,7 @@ func (s *Store) load() (raw []byte, doc document, err error) {
 	if err != nil {
 		return nil, document{}, s.corrupt(s.path, err)
 	}
+	j.apply(&doc)
 	return raw, doc, nil
 }
 
@@ -164,6 +173,7 @@ func (s *Store) mutate(fn func(*txn) error) error {
 		err = s.save(raw, t.doc)
 	}
 	if err == nil {
+		s.dropJournal() // what it held is in the file just written
 		s.collect(t, t.doc)
 		return nil
 	}

@@ -28,12 +28,16 @@ type LastTest struct {
 // or one whose connectors are not where that form puts them, is read whole
 // by List, which checks it.
 func (s *Store) Summaries() ([]Summary, error) {
+	j, err := s.readJournal()
+	if err != nil {
+		return nil, err
+	}
 	raw, err := readOptional(s.path)
 	if err != nil {
 		return nil, err
 	}
 	if raw != nil && canonical(raw) {
-		if out, ok := summaries(raw); ok {
+		if out, ok := summaries(raw, j.latest()); ok {
 			return out, nil
 		}
 	}
@@ -59,6 +63,7 @@ var (
 	lineOpen     = []byte("\n    {\n      \"name\": ")
 	lineClose    = []byte("\n    }")
 	lineMode     = []byte("\n      \"mapping_mode\": ")
+	lineUpdated  = []byte("\n      \"updated_at\": ")
 	lineMappings = []byte("\n      \"mappings\": ")
 	lineMapping  = []byte("\n        {")
 	lineMapEnd   = []byte("\n      ]")
@@ -67,9 +72,10 @@ var (
 	lineOK       = []byte("\n        \"ok\": ")
 )
 
-// summaries reads a canonical file's connectors by position; false when one
-// is not as the canonical form has it.
-func summaries(raw []byte) ([]Summary, bool) {
+// summaries reads a canonical file's connectors by position, each given
+// the last test the journal has for it (lines); false when one is not as
+// the canonical form has it.
+func summaries(raw []byte, lines map[string]journalLine) ([]Summary, bool) {
 	var out []Summary
 	rest := raw[len(canonicalHead)-1:] // from the newline before the first connector
 	for len(rest) > len(canonicalTail) {
@@ -84,6 +90,11 @@ func summaries(raw []byte) ([]Summary, bool) {
 		if !ok {
 			return nil, false
 		}
+		if l, found := lines[sum.Name]; found {
+			if !journaled(&sum, rest[:end], l) {
+				return nil, false
+			}
+		}
 		out = append(out, sum)
 		rest = rest[end+len(lineClose):]
 		if bytes.HasPrefix(rest, []byte(",")) {
@@ -93,6 +104,27 @@ func summaries(raw []byte) ([]Summary, bool) {
 		}
 	}
 	return out, true
+}
+
+// journaled gives sum the test of l when l is a test of the connector as
+// it is (obj, its object, says when it was last changed); false when obj
+// is not as the canonical form has it.
+func journaled(sum *Summary, obj []byte, l journalLine) bool {
+	at, ok := stringAfter(obj, lineUpdated)
+	if !ok {
+		return false
+	}
+	var updated time.Time
+	if updated.UnmarshalText([]byte(at)) != nil {
+		return false
+	}
+	if !updated.Equal(l.UpdatedAt) {
+		return true
+	}
+	if v, ok := l.record(); ok {
+		sum.LastTest = &LastTest{At: v.At, OK: v.OK}
+	}
+	return true
 }
 
 // summarise reads one connector's object (its text up to its closing brace).
