@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -9,7 +10,6 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -181,11 +181,17 @@ func (tm *ptyTerm) finish(dir string) []byte {
 	if code := tm.exitCode(); code != 0 {
 		tm.t.Fatalf("exit %d:\n%s", code, tm.screen())
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, "connectors.json"))
+	// The connectors as the store reads them (connectors.json, with the
+	// tests of its journal), then the files themselves.
+	list, err := fileStore(tm.t, dir).List()
 	if err != nil {
 		tm.t.Fatal(err)
 	}
-	return raw
+	view, err := json.MarshalIndent(list, "", "  ")
+	if err != nil {
+		tm.t.Fatal(err)
+	}
+	return append(view, connectorsFile(tm.t, dir)...)
 }
 
 // consentRedirect is a redirect URI for the wizard's consent listener on a

@@ -15,14 +15,19 @@ func sandboxArgs(scenario string) []string {
 	return []string{"--sandbox", "--scenario", scenario, "--latency", "0", "--accessible"}
 }
 
-// connectorsFile is the connectors file of a run ("" when none was written).
+// connectorsFile is the connectors files of a run: connectors.json and the
+// journal of tests beside it ("" when none was written).
 func connectorsFile(t *testing.T, config string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(config, "connectors.json"))
-	if err != nil && !os.IsNotExist(err) {
-		t.Fatal(err)
+	var out []byte
+	for _, name := range []string{"connectors.json", "last-tests.jsonl"} {
+		b, err := os.ReadFile(filepath.Join(config, name))
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		out = append(out, b...)
 	}
-	return string(b)
+	return string(out)
 }
 
 func TestWizardAccessibleFixTenantThenPass(t *testing.T) {
