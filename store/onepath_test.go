@@ -216,7 +216,9 @@ func TestRecordValidationsReplacesEachConnector(t *testing.T) {
 }
 
 // TestGetAcrossChunks: in a file many times findChunk long, every connector
-// is found, wherever its object falls against the chunks read.
+// is found, wherever its object falls against the chunks read, one of them
+// longer than a chunk; Summaries, which reads a window at a time, agrees
+// with List.
 func TestGetAcrossChunks(t *testing.T) {
 	t.Parallel() // each in its own folder, killing its own helpers
 	s := openTest(t, Options{SecretBackend: BackendFile})
@@ -227,9 +229,19 @@ func TestGetAcrossChunks(t *testing.T) {
 		c.LastValidation = &Validation{At: testNow, OK: i%2 == 0, Tenants: []TenantValidation{{TenantID: fmt.Sprintf("t%d", i), GrantedRoles: []string{"Machine.Read.All"}}}}
 		doc.Connectors = append(doc.Connectors, c)
 	}
+	var tenants []string
+	for i := range 4000 {
+		tenants = append(tenants, fmt.Sprintf("big-%d", i))
+	}
+	big := sample("Customer 01234 big", tenants...)
+	big.Type, big.SecretStore = TypeDefender, BackendFile
+	doc.Connectors = append(doc.Connectors, big)
 	raw, err := encode(doc)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if start, end, _ := objectOf(raw, big.Name); end-start < 2*findChunk {
+		t.Fatalf("the large connector is only %d bytes", end-start)
 	}
 	if len(raw) < 6*findChunk {
 		t.Fatalf("the file is only %d bytes", len(raw))
@@ -249,5 +261,23 @@ func TestGetAcrossChunks(t *testing.T) {
 	}
 	if _, ok, err := s.getOne("Customer 99999"); !ok || !errors.Is(err, ErrNotFound) {
 		t.Errorf("a missing connector: %v, %v", ok, err)
+	}
+	sums, ok := summariesFrom(bytes.NewReader(raw), nil)
+	if !ok || len(sums) != len(list) {
+		t.Fatalf("summaries: %v, %d of %d", ok, len(sums), len(list))
+	}
+	for i, c := range list {
+		want := Summary{Name: c.Name, Mode: c.Mode, Tenants: len(c.Mappings)}
+		if v := c.LastValidation; v != nil {
+			want.LastTest = &LastTest{At: v.At, OK: v.OK}
+		}
+		if !reflect.DeepEqual(sums[i], want) {
+			t.Fatalf("summary %d: %+v, want %+v", i, sums[i], want)
+		}
+	}
+	for _, cut := range []int{1, len(canonicalTail), len(canonicalTail) + 1} {
+		if _, ok := summariesFrom(bytes.NewReader(raw[:len(raw)-cut]), nil); ok {
+			t.Errorf("a file cut %d bytes short was read by position", cut)
+		}
 	}
 }

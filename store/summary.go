@@ -3,6 +3,10 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
 	"time"
 )
 
@@ -32,14 +36,16 @@ func (s *Store) Summaries() ([]Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	raw, err := readOptional(s.path)
-	if err != nil {
-		return nil, err
-	}
-	if raw != nil && canonical(raw) {
-		if out, ok := summaries(raw, j.latest()); ok {
+	f, err := os.Open(s.path)
+	switch {
+	case err == nil:
+		out, ok := summariesFrom(f, j.latest())
+		_ = f.Close()
+		if ok {
 			return out, nil
 		}
+	case !errors.Is(err, os.ErrNotExist):
+		return nil, fmt.Errorf("read %s: %w; check the file's owner and permissions", s.path, err)
 	}
 	list, err := s.List()
 	if err != nil {
@@ -76,34 +82,70 @@ var (
 // the last test the journal has for it (lines); false when one is not as
 // the canonical form has it.
 func summaries(raw []byte, lines map[string]journalLine) ([]Summary, bool) {
+	return summariesFrom(bytes.NewReader(raw), lines)
+}
+
+// summariesFrom is summaries of the file r reads, a window at a time: 19 MB
+// of connectors read whole cost as much again in fresh memory.
+func summariesFrom(r io.Reader, lines map[string]journalLine) ([]Summary, bool) {
 	var out []Summary
-	rest := raw[len(canonicalHead)-1:] // from the newline before the first connector
-	for len(rest) > len(canonicalTail) {
-		if !bytes.HasPrefix(rest, lineOpen) {
-			return nil, false
-		}
-		end := bytes.Index(rest, lineClose)
-		if end < 0 {
-			return nil, false
-		}
-		sum, ok := summarise(rest[:end])
+	ok := eachObject(r, func(obj []byte) bool {
+		sum, ok := summarise(obj)
 		if !ok {
-			return nil, false
+			return false
 		}
-		if l, found := lines[sum.Name]; found {
-			if !journaled(&sum, rest[:end], l) {
-				return nil, false
-			}
+		if l, found := lines[sum.Name]; found && !journaled(&sum, obj, l) {
+			return false
 		}
 		out = append(out, sum)
-		rest = rest[end+len(lineClose):]
-		if bytes.HasPrefix(rest, []byte(",")) {
-			rest = rest[1:]
-		} else if !bytes.Equal(rest, canonicalTail) {
-			return nil, false
+		return true
+	})
+	return out, ok
+}
+
+// eachObject calls fn with each connector's object of the canonical file r
+// reads (its text up to, not including, the line of its closing brace), in
+// order, reading a window of findChunk bytes at a time (more for an object
+// larger than that). False when the file is not in the canonical form, or
+// fn returned false.
+func eachObject(r io.Reader, fn func(obj []byte) bool) bool {
+	buf := make([]byte, 0, findChunk)
+	eof := false
+	// fill keeps buf[from:] and reads more after it.
+	fill := func(from int) {
+		n := copy(buf[:cap(buf)], buf[from:])
+		if n == cap(buf) {
+			buf = append(buf[:n], make([]byte, n)...)
 		}
+		m, err := io.ReadFull(r, buf[n:cap(buf)])
+		buf = buf[:n+m]
+		eof = err != nil
 	}
-	return out, true
+	fill(0)
+	if !bytes.HasPrefix(buf, canonicalHead) {
+		return false
+	}
+	at := len(canonicalHead) - 1 // the newline before the first connector
+	for {
+		rest := buf[at:]
+		end := bytes.Index(rest, lineClose)
+		stop := end + len(lineClose)
+		if end < 0 || stop >= len(rest) || (rest[stop] != ',' && !eof) {
+			if eof {
+				return false
+			}
+			fill(at)
+			at = 0
+			continue
+		}
+		if !bytes.HasPrefix(rest, lineOpen) || !fn(rest[:end]) {
+			return false
+		}
+		if rest[stop] != ',' {
+			return bytes.Equal(rest[stop:], canonicalTail)
+		}
+		at += stop + 1
+	}
 }
 
 // journaled gives sum the test of l when l is a test of the connector as
