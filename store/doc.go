@@ -11,6 +11,10 @@
 // A file that cannot be parsed is never written over: every operation returns
 // *CorruptError until it is restored (RestoreBackup) or moved aside.
 //
+// A test is recorded in last-tests.jsonl, a journal beside connectors.json
+// (see journal.go): one appended line, where rewriting connectors.json meant
+// writing every connector again. Reads apply it; changes fold it in.
+//
 // A secret written for a change that did not finish (the process was killed
 // between saving the secret and saving connectors.json) is never left behind
 // for good: the slot is noted in secrets.pending.json before the secret is
