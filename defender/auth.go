@@ -141,16 +141,36 @@ func (t *tokens) acquire(ctx context.Context, tenant, resource string) (Token, e
 			return Token{Value: res.AccessToken, ExpiresOn: res.ExpiresOn, AcquiredAt: time.Now(), Claims: claims, Opaque: cerr != nil}, nil
 		}
 		cerr := t.classify(err, tenant)
-		if !transient(cerr) || attempt >= t.retry.Attempts || ctx.Err() != nil || spent+delay+last > t.retry.Budget {
+		wait, asked := tokenRetryAfter(err, delay)
+		if !transient(cerr) || attempt >= t.retry.Attempts || ctx.Err() != nil || spent+wait+last > t.retry.Budget {
 			return Token{}, cerr
 		}
-		noteRetry(ctx, attempt, delay, asError(cerr).Diag.HTTPStatus, false)
-		if serr := sleep(ctx, delay); serr != nil {
+		noteRetry(ctx, attempt, wait, asError(cerr).Diag.HTTPStatus, asked)
+		if serr := sleep(ctx, wait); serr != nil {
 			return Token{}, serr
 		}
-		spent += delay
+		spent += wait
 		delay *= 2
 	}
+}
+
+// tokenRetryAfter is how long to wait before another try for a token: the
+// reply's Retry-After when it is a 429 or 503 that gives one (asked), else
+// backoff. Microsoft ("Client and server throttling", MSAL.NET): "For
+// client_credentials grant ... Microsoft Entra ID will reply with 429 Too
+// Many Requests, with a Retry-After: 60 header"; trying again sooner is
+// what MSAL's own client throttling refuses. A wait past the budget ends
+// the tries: the tenant is reported throttled.
+func tokenRetryAfter(err error, backoff time.Duration) (wait time.Duration, asked bool) {
+	var ce msalerrors.CallErr
+	if !errors.As(err, &ce) || ce.Resp == nil {
+		return backoff, false
+	}
+	wait, asked, _ = retryAfter(reply{Status: ce.Resp.StatusCode, Header: ce.Resp.Header}, nil, backoff)
+	if !asked {
+		return backoff, false
+	}
+	return wait, true
 }
 
 // acquireOnce is one try, bounded like other requests (MSAL would otherwise

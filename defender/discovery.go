@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
 
@@ -69,6 +70,13 @@ func entraReplyError(r reply, tenant string, cloud Cloud) *Error {
 		return unexpectedReply(r, "Entra ID reply")
 	}
 	code := e.Classify()
+	if r.Status == http.StatusTooManyRequests {
+		// "Client and server throttling" (MSAL.NET docs): for the client
+		// credentials grant, Entra ID replies "429 Too Many Requests, with
+		// a Retry-After: 60 header" when it throttles the app, whatever the
+		// AADSTS code in the body (often 50196, a request loop).
+		code = problem.Throttled
+	}
 	d := e.Diagnostics(r.Status)
 	d.URL = r.URL
 	// The renderers put the problem's title in front; the message says what Entra said.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/paratira/mdeconnect/defender"
 	"github.com/paratira/mdeconnect/defender/defendertest"
+	"github.com/paratira/mdeconnect/defender/problem"
 )
 
 // retries collects the Retrying events of a run.
@@ -78,8 +80,9 @@ func TestRetryingEventForThrottledCheck(t *testing.T) {
 // throttleFirstToken answers the first token request 429 itself, then hands
 // every request to the fake.
 type throttleFirstToken struct {
-	next http.RoundTripper
-	done atomic.Bool
+	next       http.RoundTripper
+	done       atomic.Bool
+	retryAfter string // the 429's Retry-After header, if any
 }
 
 func (t *throttleFirstToken) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -91,8 +94,12 @@ func (t *throttleFirstToken) RoundTrip(req *http.Request) (*http.Response, error
 		// Entra's reply shape ("Microsoft identity platform error codes":
 		// error, error_description, error_codes).
 		body := `{"error":"temporarily_unavailable","error_description":"AADSTS50196: The server terminated an operation because it encountered a client request loop.","error_codes":[50196]}`
+		h := http.Header{"Content-Type": {"application/json"}}
+		if t.retryAfter != "" {
+			h.Set("Retry-After", t.retryAfter)
+		}
 		return &http.Response{StatusCode: http.StatusTooManyRequests, Status: "429 Too Many Requests", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-			Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(strings.NewReader(body)),
+			Header: h, Body: io.NopCloser(strings.NewReader(body)),
 			ContentLength: int64(len(body)), Request: req}, nil
 	}
 	return t.next.RoundTrip(req)
@@ -118,5 +125,55 @@ func TestRetryingEventForThrottledToken(t *testing.T) {
 	ev := got.evs[0]
 	if ev.Check != defender.CheckToken || ev.TenantID != sc.TenantID || ev.Status != http.StatusTooManyRequests || ev.Attempt != 1 || ev.Asked || ev.Wait != 20*time.Millisecond {
 		t.Errorf("event = %+v, want the token check, tenant %s, 429, attempt 1, not asked, the 20 ms backoff", ev, sc.TenantID)
+	}
+}
+
+// TestThrottledTokenWaitsItsRetryAfter: Entra ID answers a client
+// credentials request it throttles "429 Too Many Requests, with a
+// Retry-After: 60 header" ("Client and server throttling", MSAL.NET docs).
+// The engine waits what the reply asks when the budget allows it, and
+// otherwise does not try again sooner: the tenant is throttled at once.
+func TestThrottledTokenWaitsItsRetryAfter(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		retryAfter string
+		budget     time.Duration
+		wantOK     bool
+		wantWait   time.Duration
+	}{
+		{"1", 5 * time.Second, true, time.Second},
+		{"60", 5 * time.Second, false, 0},
+	} {
+		t.Run(tt.retryAfter, func(t *testing.T) {
+			t.Parallel()
+			c := startCloud(t, defendertest.Options{})
+			sc, _ := defendertest.Lookup("healthy")
+			hc := c.Client()
+			hc.Transport = &throttleFirstToken{next: hc.Transport, retryAfter: tt.retryAfter}
+			var got retries
+			e := newEngine(t, c, defender.Config{OnEvent: got.on, HTTPClient: hc,
+				Retry: defender.RetryPolicy{Attempts: 3, BaseDelay: 20 * time.Millisecond, PerRequest: 2 * time.Second, Budget: tt.budget}})
+			start := time.Now()
+			res, err := e.Validate(context.Background(), []defender.Target{{TenantID: sc.TenantID}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.OK != tt.wantOK {
+				t.Fatalf("ok %v, want %v: %+v", res.OK, tt.wantOK, res.Tenants)
+			}
+			if !tt.wantOK {
+				if len(got.evs) != 0 || time.Since(start) > 2*time.Second {
+					t.Errorf("tried again after %v with %d events, where the reply asked for a minute", time.Since(start), len(got.evs))
+				}
+				// The first token asked for is the Defender API's or Graph's.
+				if !slices.ContainsFunc(res.Tenants[0].Checks, func(c defender.CheckResult) bool { return c.Problem == problem.Throttled }) {
+					t.Errorf("checks %+v, none throttled", res.Tenants[0].Checks)
+				}
+				return
+			}
+			if len(got.evs) != 1 || !got.evs[0].Asked || got.evs[0].Wait != tt.wantWait || time.Since(start) < tt.wantWait {
+				t.Errorf("events %+v after %v, want one asked wait of %v", got.evs, time.Since(start), tt.wantWait)
+			}
+		})
 	}
 }
