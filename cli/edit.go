@@ -41,7 +41,7 @@ func newEditCmd(a *app) *cobra.Command {
 		Example: "  mdeconnect edit Contoso --add-tenant fabrikam.com=Fabrikam --mode one-to-many\n" +
 			"  mdeconnect edit Contoso --remove-tenant 72f988bf-86f1-41af-91ab-2d7cd011db47\n" +
 			"  mdeconnect edit Contoso --client-secret-stdin < new-secret.txt",
-		Args: cobra.ExactArgs(1),
+		Args: connectorNameArg,
 		RunE: func(cmd *cobra.Command, args []string) error { return a.runEdit(cmd, o, args[0]) },
 	}
 	f := cmd.Flags()

@@ -103,3 +103,16 @@ func (a *app) renderError(w io.Writer, _ fang.Styles, err error) {
 		fmt.Fprintln(w, "Try --help for usage.")
 	}
 }
+
+// connectorNameArg is the Args of a command that takes one saved
+// connector's name: cobra's own "accepts 1 arg(s), received 0" says neither
+// what the argument is nor where to find one.
+func connectorNameArg(cmd *cobra.Command, args []string) error {
+	switch len(args) {
+	case 1:
+		return nil
+	case 0:
+		return usagef("%s needs the name of a saved connector: `mdeconnect list` shows them (e.g. mdeconnect %s 'Contoso EU')", cmd.CommandPath(), cmd.Name())
+	}
+	return usagef("%s takes one connector name, got %d arguments: quote a name with spaces (e.g. mdeconnect %s 'Contoso EU')", cmd.CommandPath(), len(args), cmd.Name())
+}

@@ -228,17 +228,17 @@ func TestFlagParsing(t *testing.T) {
 		{[]string{"add", "--name", "X", "--tenant", ok}, "", "no client secret given", false},
 		{[]string{"add", "--name", "X", "--mappings-file", csv, "--client-secret-stdin"}, secret, "cannot read the mappings file", false},
 		// edit
-		{[]string{"edit"}, "", "accepts 1 arg(s), received 0", true},
-		{[]string{"edit", "a", "b"}, "", "accepts 1 arg(s), received 2", true},
+		{[]string{"edit"}, "", "needs the name of a saved connector: `mdeconnect list` shows them", false},
+		{[]string{"edit", "a", "b"}, "", "takes one connector name, got 2 arguments: quote a name with spaces", false},
 		{[]string{"edit", "X", "--mode", "weird"}, "", `--mode: unknown mapping mode "weird"`, false},
 		{[]string{"edit", "X", "--add-tenant", "../x=Y"}, "", `--tenant "../x=Y"`, false},
 		// list, show, remove
 		{[]string{"list", "extra"}, "", `unknown command "extra" for "mdeconnect list"`, true},
 		{[]string{"ls", "--frob"}, "", "unknown flag: --frob", true},
-		{[]string{"show"}, "", "accepts 1 arg(s), received 0", true},
-		{[]string{"show", "a", "b"}, "", "accepts 1 arg(s), received 2", true},
-		{[]string{"remove"}, "", "accepts 1 arg(s), received 0", true},
-		{[]string{"rm", "a", "b", "--yes"}, "", "accepts 1 arg(s), received 2", true},
+		{[]string{"show"}, "", "needs the name of a saved connector: `mdeconnect list` shows them", false},
+		{[]string{"show", "a", "b"}, "", "takes one connector name, got 2 arguments: quote a name with spaces", false},
+		{[]string{"remove"}, "", "needs the name of a saved connector: `mdeconnect list` shows them", false},
+		{[]string{"rm", "a", "b", "--yes"}, "", "takes one connector name, got 2 arguments: quote a name with spaces", false},
 		// test
 		{[]string{"test", "a", "b"}, "", "accepts at most 1 arg(s), received 2", true},
 		{[]string{"test", "X", "--all"}, "", "give a connector NAME or --all, not both", false},

@@ -14,7 +14,7 @@ func newRemoveCmd(a *app) *cobra.Command {
 		Use:     "remove NAME",
 		Aliases: []string{"rm"},
 		Short:   "Remove a saved connector and its secret",
-		Args:    cobra.ExactArgs(1),
+		Args:    connectorNameArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st, c, err := a.loadConnector(args[0])
 			if err != nil {

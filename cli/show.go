@@ -30,7 +30,7 @@ func newShowCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "show NAME",
 		Short: "Show a saved connector (everything but its secret)",
-		Args:  cobra.ExactArgs(1),
+		Args:  connectorNameArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st, c, err := a.loadConnector(args[0])
 			if err != nil {
