@@ -37,6 +37,16 @@ type memStore struct {
 }
 
 func (s *memStore) List() ([]store.Connector, error) { return s.list, nil }
+func (s *memStore) Summaries() ([]store.Summary, error) {
+	out := make([]store.Summary, len(s.list))
+	for i, c := range s.list {
+		out[i] = store.Summary{Name: c.Name, Mode: c.Mode, Tenants: len(c.Mappings)}
+		if v := c.LastValidation; v != nil {
+			out[i].LastTest = &store.LastTest{At: v.At, OK: v.OK}
+		}
+	}
+	return out, nil
+}
 func (s *memStore) Get(name string) (store.Connector, error) {
 	for _, c := range s.list {
 		if c.Name == name {
@@ -131,6 +141,8 @@ func newTestModel(t *testing.T, st *memStore) *Model {
 		NewState: func() string { return "0123456789abcdef" }, Now: func() time.Time { return fixedNow }})
 	t.Cleanup(m.Close)
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	sums, _ := st.Summaries()
+	m.Update(summariesMsg{seq: m.connectors.seq, list: sums})
 	list, _ := st.List()
 	m.Update(connectorsMsg{list: list})
 	return m

@@ -14,8 +14,10 @@ import (
 	"github.com/paratira/mdeconnect/store"
 )
 
-// Store is the part of the connector store the wizard uses.
+// Store is the part of the connector store the wizard uses. Step 1 lists
+// the Summaries first and List in full after; Get reads the one to edit.
 type Store interface {
+	Summaries() ([]store.Summary, error)
 	List() ([]store.Connector, error)
 	Get(name string) (store.Connector, error)
 	Add(c store.Connector, secret string) error
