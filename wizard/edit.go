@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/paratira/mdeconnect/internal/sanitize"
+
 	tea "charm.land/bubbletea/v2"
 	"github.com/paratira/mdeconnect/connector"
 	"github.com/paratira/mdeconnect/defender"
@@ -24,7 +26,7 @@ func (m *Model) loadForEdit(c store.Connector) tea.Cmd {
 	if st == nil {
 		return nil
 	}
-	m.notice = "Opening " + c.Name + "…"
+	m.notice = "Opening " + sanitize.Line(c.Name, sanitize.Screen) + "…"
 	return func() tea.Msg {
 		secret, err := st.Secret(c.Name)
 		return editLoadedMsg{c: c, secret: secret, err: err}
@@ -33,7 +35,7 @@ func (m *Model) loadForEdit(c store.Connector) tea.Cmd {
 
 func (m *Model) onEditLoaded(msg editLoadedMsg) tea.Cmd {
 	if msg.err != nil {
-		m.notice = m.st.fail.Render("✗ ") + fmt.Sprintf("Cannot read the secret of %q: %v", msg.c.Name, msg.err)
+		m.notice = m.st.fail.Render("✗ ") + fmt.Sprintf("Cannot read the secret of %s: %s", sanitize.Quote(msg.c.Name), sanitize.Line(msg.err.Error(), sanitize.Screen))
 		return nil
 	}
 	return m.startEdit(msg.c, msg.secret)
