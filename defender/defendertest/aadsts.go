@@ -198,6 +198,11 @@ func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
+	writeBody(w, status, contentType, b)
+}
+
+// writeBody answers status with a JSON body b.
+func writeBody(w http.ResponseWriter, status int, contentType string, b []byte) {
 	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("Cache-Control", "no-store, no-cache")
 	w.WriteHeader(status)

@@ -45,7 +45,7 @@ const deviceAVInfoPage = 20
 // newAVInfo derives a device's antivirus health from its sensor health:
 // Active devices are up to date, Inactive ones have stale signatures, and
 // devices without sensor data report "Unknown".
-func newAVInfo(rng *rand.Rand, m machine, i int, epoch time.Time) avInfo {
+func newAVInfo(rng *rand.Rand, m *machine, i int, at avTimes) avInfo {
 	sig, engine, plat := "True", "True", "True"
 	sigVersion, sigUpdate := "1.417.512.0", m.LastSeen.Add(-time.Duration(rng.IntN(6))*time.Hour)
 	switch m.HealthStatus {
@@ -59,11 +59,11 @@ func newAVInfo(rng *rand.Rand, m machine, i int, epoch time.Time) avInfo {
 	if i%20 == 19 {
 		mode = "1" // passive: another antivirus is primary
 	}
-	ts := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 	version := m.Version
 	if m.OSVersion != nil {
 		version = *m.OSVersion
 	}
+	lastSeen := ts(m.LastSeen)
 	return avInfo{
 		ID: m.ID, MachineID: m.ID, ComputerDNSName: m.ComputerDNSName, OSKind: osKind(m.OSPlatform),
 		OSPlatform: m.OSPlatform, OSVersion: version, AVMode: mode,
@@ -72,11 +72,26 @@ func newAVInfo(rng *rand.Rand, m machine, i int, epoch time.Time) avInfo {
 		AVIsSignatureUpToDate: sig, AVIsEngineUpToDate: engine, AVIsPlatformUpToDate: plat,
 		RBACGroupID: "0", RBACGroupName: "UnassignedGroup",
 		AVSignaturePublishTime: ts(sigUpdate.Add(-4 * time.Hour)), AVSignatureUpdateTime: ts(sigUpdate),
-		AVEngineUpdateTime: ts(epoch.Add(-9 * 24 * time.Hour)), AVPlatformUpdateTime: ts(epoch.Add(-16 * 24 * time.Hour)),
-		AVSignatureDataRefreshTime: ts(m.LastSeen), AVModeDataRefreshTime: ts(m.LastSeen),
+		AVEngineUpdateTime: at.engineUpdate, AVPlatformUpdateTime: at.platformUpdate,
+		AVSignatureDataRefreshTime: lastSeen, AVModeDataRefreshTime: lastSeen,
 		QuickScanTime: ts(m.LastSeen.Add(-time.Duration(1+rng.IntN(48)) * time.Hour)),
-		LastSeenTime:  ts(m.LastSeen), DataRefreshTimestamp: ts(epoch),
+		LastSeenTime:  lastSeen, DataRefreshTimestamp: at.dataRefresh,
 	}
+}
+
+// avTimes are the times every device of a tenant reports alike, relative
+// to the cloud's epoch, formatted once.
+type avTimes struct{ engineUpdate, platformUpdate, dataRefresh string }
+
+func newAVTimes(epoch time.Time) avTimes {
+	return avTimes{engineUpdate: ts(epoch.Add(-9 * 24 * time.Hour)), platformUpdate: ts(epoch.Add(-16 * 24 * time.Hour)),
+		dataRefresh: ts(epoch)}
+}
+
+// ts is a deviceavinfo time: RFC 3339 in UTC, to the second.
+func ts(t time.Time) string {
+	var b [len("2006-01-02T15:04:05Z")]byte
+	return string(appendRFC3339(b[:0], t.UTC(), time.RFC3339))
 }
 
 func osKind(platform string) string {
@@ -90,9 +105,9 @@ func osKind(platform string) string {
 }
 
 func (c *Cloud) serveMachines(w http.ResponseWriter, r *http.Request, s Scenario) {
-	writePage(w, r, c.APIURL, "Machines", c.tenantData(s.TenantID).machines, maxTop)
+	writePage(c, w, r, "Machines", c.tenantData(s.TenantID).machines, maxTop)
 }
 
 func (c *Cloud) serveAVInfo(w http.ResponseWriter, r *http.Request, s Scenario) {
-	writePage(w, r, c.APIURL, "DeviceAvInfo", c.tenantData(s.TenantID).avInfo, deviceAVInfoPage)
+	writePage(c, w, r, "DeviceAvInfo", c.tenantData(s.TenantID).avInfo, deviceAVInfoPage)
 }

@@ -67,6 +67,14 @@ type Cloud struct {
 	mu      sync.Mutex
 	stats   Stats
 	tenants map[string]*tenantState // by tenant ID
+	byKey   map[string]int          // scenario index by name, ID, domain (lookup)
+	// built are the tenants whose data set is kept, a ring whose next to
+	// let go is at oldest (tenantData).
+	built  []*tenantState
+	oldest int
+	// bodies are reusable buffers for the device lists' bodies (writeRows):
+	// a ResponseWriter's Write has sent or copied the bytes when it returns.
+	bodies sync.Pool
 	// opaqueTokens are the claims of the non-JWT tokens minted (tokenOpaque).
 	opaqueTokens map[string]claims
 	// doctor holds the admin sign-ins of `mdeconnect doctor` (doctor.go).
@@ -85,9 +93,9 @@ func Start(opts Options) (*Cloud, error) {
 	if err != nil {
 		return nil, err
 	}
-	// A 2048-bit RSA key takes 15-150 ms to make, which --sandbox would add
-	// before the wizard's first frame: make it in the background; the first
-	// token or key request waits for it.
+	// The signing key takes about 10 ms to make (newSigningKey), which
+	// --sandbox would add before the wizard's first frame: make it in the
+	// background; the first token or key request waits for it.
 	sig := sync.OnceValues(newSigner)
 	go func() { _, _ = sig() }()
 	c := &Cloud{opts: opts, certs: certs, signer: sig, epoch: now.Truncate(time.Minute), done: make(chan struct{}),
@@ -95,6 +103,7 @@ func Start(opts Options) (*Cloud, error) {
 	c.latency.Store(int64(opts.Latency))
 	c.stats = newStats()
 	c.tenants = newTenantStates(opts.Scenarios)
+	c.byKey = scenarioIndex(opts.Scenarios)
 	for _, s := range []struct {
 		addr    string
 		url     *string

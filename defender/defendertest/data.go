@@ -3,8 +3,8 @@ package defendertest
 import (
 	"crypto/sha256"
 	"encoding/binary"
-	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"time"
 )
 
@@ -72,10 +72,15 @@ func newDataset(s Scenario, epoch time.Time) *dataset {
 	d := &dataset{epoch: epoch}
 	health := healthMix(s.Devices)
 	rng.Shuffle(len(health), func(i, j int) { health[i], health[j] = health[j], health[i] })
+	if len(health) > 0 {
+		d.machines = make([]machine, 0, len(health))
+		d.avInfo = make([]avInfo, 0, len(health)+len(health)/25)
+	}
+	at := newAVTimes(epoch)
 	for i, h := range health {
-		m := newMachine(rng, s, i, h, epoch)
-		d.machines = append(d.machines, m)
-		av := newAVInfo(rng, m, i, epoch)
+		d.machines = append(d.machines, newMachine(rng, s, i, h, epoch))
+		m := &d.machines[i]
+		av := newAVInfo(rng, m, i, at)
 		d.avInfo = append(d.avInfo, av)
 		if i%25 == 24 {
 			// "an entry for every unique combination of DeviceId, Device
@@ -135,18 +140,28 @@ func newMachine(rng *rand.Rand, s Scenario, i int, health string, epoch time.Tim
 		id := guidFrom(rng)
 		aadID = &id
 	}
+	// The draws are in the order they always were: a tenant's devices stay
+	// the same from one version of the fake to the next.
+	id := hexID(rng)
+	firstSeen := lastSeen.Add(-time.Duration(30+rng.IntN(700)) * 24 * time.Hour).Truncate(time.Second)
+	ip1, ip2, ip3 := rng.IntN(8), rng.IntN(256), 1+rng.IntN(254)
+	ext := 1 + rng.IntN(254)
+	seq := strconv.Itoa(i + 1)
+	if len(seq) < 5 {
+		seq = "0000"[:5-len(seq)] + seq // %05d
+	}
 	return machine{
-		ID:                    hexID(rng),
-		ComputerDNSName:       fmt.Sprintf("%s-%05d.%s", p.prefix, i+1, s.Domain),
-		FirstSeen:             lastSeen.Add(-time.Duration(30+rng.IntN(700)) * 24 * time.Hour).Truncate(time.Second),
+		ID:                    id,
+		ComputerDNSName:       p.prefix + "-" + seq + "." + s.Domain,
+		FirstSeen:             firstSeen,
 		LastSeen:              lastSeen.Truncate(time.Second),
 		OSPlatform:            p.name,
 		OSVersion:             osVersion,
 		OSProcessor:           "x64",
 		Version:               p.version,
-		LastIPAddress:         fmt.Sprintf("10.%d.%d.%d", rng.IntN(8), rng.IntN(256), 1+rng.IntN(254)),
-		LastExternalIPAddress: fmt.Sprintf("203.0.113.%d", 1+rng.IntN(254)),
-		AgentVersion:          "10.8760." + fmt.Sprint(p.build) + ".1005",
+		LastIPAddress:         "10." + strconv.Itoa(ip1) + "." + strconv.Itoa(ip2) + "." + strconv.Itoa(ip3),
+		LastExternalIPAddress: "203.0.113." + strconv.Itoa(ext),
+		AgentVersion:          "10.8760." + strconv.Itoa(p.build) + ".1005",
 		OSBuild:               p.build,
 		HealthStatus:          health,
 		DeviceValue:           "Normal",
@@ -181,13 +196,39 @@ func seeded(tenantID, purpose string) *rand.Rand {
 	return rand.New(rand.NewPCG(binary.BigEndian.Uint64(sum[:8]), binary.BigEndian.Uint64(sum[8:16])))
 }
 
+// hexID is a machine ID: 40 hex digits (%016x%016x%08x of three draws).
 func hexID(rng *rand.Rand) string {
-	return fmt.Sprintf("%016x%016x%08x", rng.Uint64(), rng.Uint64(), rng.Uint32())
+	var b [40]byte
+	putHex(b[0:16], rng.Uint64())
+	putHex(b[16:32], rng.Uint64())
+	putHex(b[32:40], uint64(rng.Uint32()))
+	return string(b[:])
 }
 
+// guidFrom is a version 4 GUID from two draws
+// (%08x-%04x-4%03x-%04x-%012x of their bits).
 func guidFrom(rng *rand.Rand) string {
 	a, b := rng.Uint64(), rng.Uint64()
-	return fmt.Sprintf("%08x-%04x-4%03x-%04x-%012x", a>>32, a>>16&0xffff, a&0xfff, b>>48&0x3fff|0x8000, b&0xffffffffffff)
+	var g [36]byte
+	putHex(g[0:8], a>>32)
+	g[8] = '-'
+	putHex(g[9:13], a>>16&0xffff)
+	g[13], g[14] = '-', '4'
+	putHex(g[15:18], a&0xfff)
+	g[18] = '-'
+	putHex(g[19:23], b>>48&0x3fff|0x8000)
+	g[23] = '-'
+	putHex(g[24:36], b&0xffffffffffff)
+	return string(g[:])
+}
+
+// putHex writes v's low len(dst) hex digits into dst, zero-padded.
+func putHex(dst []byte, v uint64) {
+	const digits = "0123456789abcdef"
+	for i := len(dst) - 1; i >= 0; i-- {
+		dst[i] = digits[v&0xf]
+		v >>= 4
+	}
 }
 
 // servicePrincipalID is the stable object ID of the app in a tenant.

@@ -41,7 +41,7 @@ func (c *Cloud) resolve(id string) (Scenario, resolution) {
 	case !isGUID(id) && !isDomain(id):
 		return Scenario{}, resolvedMalformed
 	}
-	s, ok := lookupIn(c.opts.Scenarios, id)
+	s, ok := c.lookup(id)
 	if !ok { // names never pass isGUID or isDomain, so s matched by ID or domain
 		return Scenario{}, resolvedUnknown
 	}
@@ -49,6 +49,33 @@ func (c *Cloud) resolve(id string) (Scenario, resolution) {
 		return s, resolvedUnknown
 	}
 	return s, resolvedTenant
+}
+
+// lookup is lookupIn(c.opts.Scenarios, key) by the index of their names,
+// IDs and domains (a fleet has thousands, each resolved for discovery and
+// both tokens); a key the index misses is looked for as lookupIn does,
+// which also matches case-insensitively beyond ASCII.
+func (c *Cloud) lookup(key string) (Scenario, bool) {
+	if i, ok := c.byKey[strings.ToLower(key)]; ok {
+		return c.opts.Scenarios[i], true
+	}
+	return lookupIn(c.opts.Scenarios, key)
+}
+
+// scenarioIndex maps each scenario's name, tenant ID and domain, in lower
+// case, to the first scenario in list that has it, as lookupIn finds it.
+func scenarioIndex(list []Scenario) map[string]int {
+	m := make(map[string]int, 3*len(list))
+	for i, s := range list {
+		for _, k := range []string{s.Name, s.TenantID, s.Domain} {
+			if k = strings.ToLower(k); k != "" {
+				if _, seen := m[k]; !seen {
+					m[k] = i
+				}
+			}
+		}
+	}
+	return m
 }
 
 // refuseTenant answers a tenant that does not exist or is malformed as Entra

@@ -91,7 +91,7 @@ func newRecommendations(rng *rand.Rand, n int) []recommendation {
 }
 
 func (c *Cloud) serveRecommendations(w http.ResponseWriter, r *http.Request, s Scenario) {
-	writePage(w, r, c.APIURL, "Recommendations", c.tenantData(s.TenantID).recommendations, maxTop)
+	writePage(c, w, r, "Recommendations", c.tenantData(s.TenantID).recommendations, maxTop)
 }
 
 // score is the exposureScore and configurationScore answer.

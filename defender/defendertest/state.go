@@ -5,6 +5,7 @@ import (
 	"maps"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -37,8 +38,10 @@ type tenantState struct {
 	tokens    map[string]int         // successful tokens per resource
 	hits      map[string]int         // Defender API requests per path
 	calls     map[string][]time.Time // accepted calls per path in the last hour (Options.RateLimits)
-	dataOnce  sync.Once
-	data      *dataset
+	// data is the tenant's data set while it is among the most recently
+	// used (see tenantData); dataMu is held while it is built.
+	dataMu sync.Mutex
+	data   atomic.Pointer[dataset]
 }
 
 func newTenantStates(list []Scenario) map[string]*tenantState {
@@ -142,11 +145,37 @@ func (c *Cloud) issued(s Scenario, resource string) []string {
 	return s.DefenderRoles
 }
 
+// keptDatasets is how many tenants' data sets a cloud keeps built. A data
+// set is a pure function of the tenant and the cloud's epoch, so one that
+// was let go is built again, the same, when asked for. A fleet of 5,000
+// healthy tenants held about a gigabyte otherwise, which the fake's garbage
+// collector scanned on the cores a benchmark measures; a run asks for a
+// tenant's data within moments, far fewer tenants at once than this.
+const keptDatasets = 512
+
 // tenantData is the tenant's deterministic data set, built on first use.
 func (c *Cloud) tenantData(tid string) *dataset {
 	c.mu.Lock()
 	t := c.tenant(tid)
 	c.mu.Unlock()
-	t.dataOnce.Do(func() { t.data = newDataset(t.scenario, c.epoch) })
-	return t.data
+	if d := t.data.Load(); d != nil {
+		return d
+	}
+	t.dataMu.Lock() // a tenant's data calls come at once: build it once
+	defer t.dataMu.Unlock()
+	if d := t.data.Load(); d != nil {
+		return d
+	}
+	d := newDataset(t.scenario, c.epoch)
+	t.data.Store(d)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.built) == keptDatasets {
+		c.built[c.oldest].data.Store(nil)
+		c.built[c.oldest] = t
+		c.oldest = (c.oldest + 1) % keptDatasets
+	} else {
+		c.built = append(c.built, t)
+	}
+	return d
 }
