@@ -2,6 +2,7 @@ package defendertest
 
 import (
 	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -215,5 +216,15 @@ func newGUID() string {
 	rand.Read(b[:])
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	var g [36]byte
+	hex.Encode(g[0:8], b[0:4])
+	g[8] = '-'
+	hex.Encode(g[9:13], b[4:6])
+	g[13] = '-'
+	hex.Encode(g[14:18], b[6:8])
+	g[18] = '-'
+	hex.Encode(g[19:23], b[8:10])
+	g[23] = '-'
+	hex.Encode(g[24:36], b[10:16])
+	return string(g[:])
 }

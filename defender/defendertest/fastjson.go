@@ -2,6 +2,7 @@ package defendertest
 
 import (
 	"encoding/json"
+	"math"
 	"strconv"
 	"time"
 )
@@ -187,6 +188,56 @@ func (a *avInfo) appendJSON(b []byte) []byte {
 		b = appendString(append(b, f.name...), f.value)
 	}
 	return append(b, '}')
+}
+
+// appendFloat appends f as encoding/json does: %f-like between 1e-6 and
+// 1e21, else exponent form without a leading zero in the exponent. f is
+// finite (encoding/json refuses NaN and infinities).
+func appendFloat(b []byte, f float64) []byte {
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if n := len(b); format == 'e' && n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+		b[n-2] = b[n-1] // e-09 to e-9
+		b = b[:n-1]
+	}
+	return b
+}
+
+func (r *recommendation) appendJSON(b []byte) []byte {
+	b = appendString(append(b, `{"id":`...), r.ID)
+	b = appendString(append(b, `,"productName":`...), r.ProductName)
+	b = appendString(append(b, `,"recommendationName":`...), r.RecommendationName)
+	b = strconv.AppendInt(append(b, `,"weaknesses":`...), int64(r.Weaknesses), 10)
+	b = appendString(append(b, `,"vendor":`...), r.Vendor)
+	b = appendString(append(b, `,"recommendedVersion":`...), r.RecommendedVersion)
+	b = appendString(append(b, `,"recommendationCategory":`...), r.RecommendationCategory)
+	b = appendString(append(b, `,"subCategory":`...), r.SubCategory)
+	b = appendFloat(append(b, `,"severityScore":`...), r.SeverityScore)
+	b = strconv.AppendBool(append(b, `,"publicExploit":`...), r.PublicExploit)
+	b = strconv.AppendBool(append(b, `,"activeAlert":`...), r.ActiveAlert)
+	b = appendStrings(append(b, `,"associatedThreats":`...), r.AssociatedThreats)
+	b = appendString(append(b, `,"remediationType":`...), r.RemediationType)
+	b = appendString(append(b, `,"status":`...), r.Status)
+	b = appendFloat(append(b, `,"configScoreImpact":`...), r.ConfigScoreImpact)
+	b = appendFloat(append(b, `,"exposureImpact":`...), r.ExposureImpact)
+	b = strconv.AppendInt(append(b, `,"totalMachineCount":`...), int64(r.TotalMachineCount), 10)
+	b = strconv.AppendInt(append(b, `,"exposedMachinesCount":`...), int64(r.ExposedMachinesCount), 10)
+	b = appendString(append(b, `,"relatedComponent":`...), r.RelatedComponent)
+	b = strconv.AppendBool(append(b, `,"hasUnpatchableCve":`...), r.HasUnpatchableCve)
+	return append(b, '}')
+}
+
+// finite reports whether a recommendation's numbers all encode.
+func (r *recommendation) finite() bool {
+	for _, f := range []float64{r.SeverityScore, r.ConfigScoreImpact, r.ExposureImpact} {
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // appendCollection appends an OData collection of rows, as encoding/json

@@ -3,6 +3,7 @@ package defendertest
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -17,10 +18,12 @@ func TestFastJSONMatchesEncodingJSON(t *testing.T) {
 	epoch := time.Date(2026, 12, 1, 22, 7, 0, 0, time.UTC)
 	var machines []machine
 	var av []avInfo
+	var recs []recommendation
 	for _, s := range append(Scenarios(), Fleet(3)...) {
 		d := newDataset(s, epoch)
 		machines = append(machines, d.machines...)
 		av = append(av, d.avInfo...)
+		recs = append(recs, d.recommendations...)
 	}
 	odd := "a\"b\\c<d>e&f\u2028g\x01h\té\xff"
 	zone := time.FixedZone("", -(3*3600 + 30*60))
@@ -30,6 +33,12 @@ func TestFastJSONMatchesEncodingJSON(t *testing.T) {
 			OSBuild: -1, RBACGroupID: 42, IsAADJoined: true},
 		machine{})
 	av = append(av, avInfo{ID: odd, QuickScanError: odd, FullScanTime: "\n"}, avInfo{})
+	for _, f := range []float64{0, math.Copysign(0, -1), 1e-7, -1e-7, 1e-6, 1e21, 1e20, 123.456, 0.1, 5e-324,
+		math.MaxFloat64, -2.5e-10, 1.5e300} {
+		recs = append(recs, recommendation{ID: odd, SeverityScore: f, ConfigScoreImpact: -f, ExposureImpact: f / 3,
+			AssociatedThreats: []string{odd}, Weaknesses: -7, HasUnpatchableCve: true})
+	}
+	recs = append(recs, recommendation{})
 	for _, c := range []struct {
 		name, context, next string
 		fast                func(b []byte, context, next string) []byte
@@ -47,6 +56,9 @@ func TestFastJSONMatchesEncodingJSON(t *testing.T) {
 		{"avinfo", "https://127.0.0.1:1/api/$metadata#DeviceAvInfo", "<&>", func(b []byte, ctx, next string) []byte {
 			return appendCollection(b, ctx, av, next)
 		}, av},
+		{"recommendations", "https://127.0.0.1:1/api/$metadata#Recommendations", "", func(b []byte, ctx, next string) []byte {
+			return appendCollection(b, ctx, recs, next)
+		}, recs},
 	} {
 		want, err := json.Marshal(collection{Context: c.context, Value: c.rows, NextLink: c.next})
 		if err != nil {

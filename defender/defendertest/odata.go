@@ -59,6 +59,12 @@ func writePage[T any](c *Cloud, w http.ResponseWriter, r *http.Request, entity s
 		writeRows(w, &c.bodies, out, rows)
 	case []avInfo:
 		writeRows(w, &c.bodies, out, rows)
+	case []recommendation:
+		if !slices.ContainsFunc(rows, func(r recommendation) bool { return !r.finite() }) {
+			writeRows(w, &c.bodies, out, rows)
+			break
+		}
+		writeJSON(w, http.StatusOK, odataJSON, out) // refuses the number, as it always did
 	default:
 		writeJSON(w, http.StatusOK, odataJSON, out)
 	}
