@@ -195,10 +195,41 @@ func FuzzDecodePage(f *testing.F) {
 	f.Add([]byte(`{"value":[{"machineId":"m","avIsSignatureUpToDate":"True","x":[1,{"y":null}]}]}`))
 	f.Add([]byte(`{"value":[{"recommendationName":"r","severityScore":7,"exposedMachinesCount":2}]}`))
 	f.Add([]byte(`{"value":[{"id":"Microsoft365Defender","service":"Microsoft Defender XDR","status":"serviceOperational"}]}`))
+	// Strings longer than a word, with a stop byte at each place of one.
+	f.Add([]byte(`{"value":[{"recommendationName":"Update Microsoft Edge \"Chromium\" to 120.0","status":"Active"}]}`))
+	f.Add([]byte("{\"value\":[{\"machineId\":\"0123456789abcdef\u00e9 Gerät München \xff\xfe\",\"id\":\"a\tb\"}]}"))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		agree[machine](t, body, 3)
 		agree[avInfo](t, body, maxListItems)
 		agree[recommendation](t, body, maxListItems)
 		agree[healthOverview](t, body, maxListItems)
 	})
+}
+
+// TestPlainRun: the words plainRun steps over hold no byte that ends a
+// plain run (stringStop), and it stops at the word of the first that does,
+// for every byte value at every place of two words, alone or after another
+// stop (a borrow must not hide the first).
+func TestPlainRun(t *testing.T) {
+	for c := range 256 {
+		for p := range 16 {
+			for _, before := range []int{-1, 0x00, 0x1f, '"', '\\', 0x80, 0xff} {
+				b := []byte(strings.Repeat("a~ Z09{}", 2) + "tail")
+				b[p] = byte(c)
+				if before >= 0 && p > 0 {
+					b[p-1] = byte(before)
+				}
+				first := len(b)
+				for i, x := range b {
+					if stringStop[x] {
+						first = i
+						break
+					}
+				}
+				if want := min(first, len(b)-len(b)%8) / 8 * 8; plainRun(b) != want {
+					t.Fatalf("%q: plainRun %d, want %d", b, plainRun(b), want)
+				}
+			}
+		}
+	}
 }

@@ -1,6 +1,9 @@
 package defender
 
-import "bytes"
+import (
+	"bytes"
+	"unicode/utf8"
+)
 
 // The fields each check reads of its list, and nothing else (see decodePage).
 
@@ -71,5 +74,22 @@ func (h *healthOverview) field(s *scanner, key []byte) (bool, error) {
 // is compares a JSON key with a field's name as encoding/json does: exactly,
 // or else ignoring case.
 func is(key []byte, name string) bool {
-	return string(key) == name || bytes.EqualFold(key, []byte(name))
+	if string(key) == name {
+		return true
+	}
+	// Most keys differ from the name at their first byte: ASCII letters
+	// that do not fold together settle it without EqualFold, which a key
+	// met five names at a time paid for. A non-ASCII first byte (the Kelvin
+	// sign folds to k, the long s to s) goes to EqualFold.
+	if len(key) > 0 && len(name) > 0 && key[0] < utf8.RuneSelf && name[0] < utf8.RuneSelf && lower(key[0]) != lower(name[0]) {
+		return false
+	}
+	return bytes.EqualFold(key, []byte(name))
+}
+
+func lower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
