@@ -139,6 +139,10 @@ func (s *scanner) ws() {
 
 // peek is the next byte after white space, or 0 at the end.
 func (s *scanner) peek() byte {
+	// Most bytes follow no white space (compact JSON has none): skip the loop.
+	if s.i < len(s.b) && s.b[s.i] > ' ' {
+		return s.b[s.i]
+	}
 	s.ws()
 	if s.ready(1) {
 		return s.b[s.i]
