@@ -4,7 +4,8 @@
 # tenant; 1 to 5,000 tenants at defender.DefaultParallel; 1,000 tenants at
 # other parallelisms), `test --all` of the built binary over 500 connectors x
 # 10 tenants and 2,000 x 1, the store's commands over 10,000 saved
-# connectors, and start-up. Every row is a ratio to its ideal or target.
+# connectors, the wizard's connector list over 10,000, and start-up. Every
+# row is a ratio to its ideal or target.
 # The fake cloud runs in a child process, so the figures are mdeconnect's.
 # About ten minutes on a 2-core machine. Usage: scripts/bench.sh
 # BENCH_RAW=FILE scripts/bench.sh prints the table of a run's saved output
@@ -20,6 +21,7 @@ else
 go build -o "$work/mdeconnect" .
 go test -c -o "$work/defender.test" ./defender
 go test -c -o "$work/e2e.test" ./e2e
+go test -c -o "$work/wizard.test" ./wizard
 
 # Each run in its own process, so one run's memory is not another's peak.
 {
@@ -29,6 +31,7 @@ go test -c -o "$work/e2e.test" ./e2e
 	MDECONNECT_BENCH_BIN="$work/mdeconnect" "$work/e2e.test" -test.run '^$' -test.bench '^BenchmarkTestAll$' -test.benchtime 1x
 	MDECONNECT_BENCH_BIN="$work/mdeconnect" "$work/e2e.test" -test.run '^$' -test.bench '^BenchmarkStore10k$' -test.benchtime 5x
 	MDECONNECT_BENCH_BIN="$work/mdeconnect" "$work/e2e.test" -test.run '^$' -test.bench '^BenchmarkStartup$/^(exec_true|version)$' -test.benchtime 10x
+	(cd wizard && "$work/wizard.test" -test.run '^$' -test.bench '^BenchmarkConnectors(FirstFrame|Key|FilterKey)10k$' -test.benchtime 10x)
 } | tee "$work/raw.txt" | grep -E '^(Benchmark|FAIL|---|panic)' >&2 || true
 fi
 
@@ -58,6 +61,8 @@ function row(c, got, ideal, ratio, limit, counts) { printf "| %s | %s | %s | %s 
 	} else if (name ~ /^BenchmarkStore10k\//) {
 		c = name; sub(/.*\//, "", c)
 		st[c] = m["wall_ms"]
+	} else if (name ~ /^BenchmarkConnectors/) {
+		wz[name] = $3 / 1e6
 	} else if (name ~ /^BenchmarkStartup\//) {
 		c = name; sub(/.*\//, "", c)
 		st["startup_" c] = m["wall_ms"]
@@ -68,6 +73,12 @@ END {
 	if ("test_name" in st) row("test NAME, 10,000 connectors: beyond an ad hoc test", f(st["test_name"] - st["test_adhoc_same_tenant"], 1) " ms", "30 ms",
 		f((st["test_name"] - st["test_adhoc_same_tenant"]) / 30, 2) "x", "1x", "test NAME " f(st["test_name"], 1) " ms, ad hoc test of its tenant " f(st["test_adhoc_same_tenant"], 1) " ms (fake at 0 ms)")
 	if ("list_json" in st) row("list --json, 10,000 connectors", f(st["list_json"], 1) " ms", "60 ms", f(st["list_json"] / 60, 2) "x", "1x", "19 MB of connectors, each with its last test")
+	if ("BenchmarkConnectorsFirstFrame10k" in wz) row("wizard first frame, 10,000 connectors", f(wz["BenchmarkConnectorsFirstFrame10k"], 1) " ms", "60 ms",
+		f(wz["BenchmarkConnectorsFirstFrame10k"] / 60, 2) "x", "1x", "the store read (Summaries) and the first view; every record follows in the background")
+	if ("BenchmarkConnectorsKey10k" in wz) row("wizard keystroke (move), 10,000 connectors", f(wz["BenchmarkConnectorsKey10k"], 2) " ms", "20 ms",
+		f(wz["BenchmarkConnectorsKey10k"] / 20, 3) "x", "1x", "update and view: only the visible rows are drawn")
+	if ("BenchmarkConnectorsFilterKey10k" in wz) row("wizard keystroke (filter), 10,000 connectors", f(wz["BenchmarkConnectorsFilterKey10k"], 2) " ms", "20 ms",
+		f(wz["BenchmarkConnectorsFilterKey10k"] / 20, 3) "x", "1x", "a typed character filters all 10,000 names, then the view")
 	if ("startup_version" in st) row("start-up: --version", f(st["startup_version"], 1) " ms", "50 ms", f(st["startup_version"] / 50, 2) "x", "1x", "/bin/true " f(st["startup_exec_true"], 1) " ms")
 }
 BEGIN {
