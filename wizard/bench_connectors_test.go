@@ -2,7 +2,6 @@ package wizard
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -127,7 +126,7 @@ func loadedFleetStore(b *testing.B) (*Model, *store.Store) {
 	list, err := st.List()
 	m.Update(connectorsMsg{slim(list), err})
 	if v := m.View(); !strings.Contains(v.Content, "1–13 of 10,000") {
-		b.Fatal(fmt.Sprintf("not at step 1 with 10,000 rows:\n%s", v.Content))
+		b.Fatalf("not at step 1 with 10,000 rows:\n%s", v.Content)
 	}
 	return m, st
 }
