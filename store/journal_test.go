@@ -76,6 +76,7 @@ func assertLastTest(t *testing.T, s *Store, name string, want *Validation) {
 // connectors.json as it was; a later test of the same connector wins; a
 // change that writes connectors.json folds the journal into it and removes it.
 func TestTestsGoToTheJournal(t *testing.T) {
+	t.Parallel() // each in its own folder
 	s := journalStore(t)
 	before, _ := os.ReadFile(s.Path())
 	first, second, other := testRecord("t1", false, 1), testRecord("t1", true, 2), testRecord("t2", true, 3)
@@ -115,6 +116,7 @@ func TestTestsGoToTheJournal(t *testing.T) {
 // only what was folded: never a test on a connector changed, renamed or
 // removed and added again since.
 func TestJournalLinesLeftBehind(t *testing.T) {
+	t.Parallel() // each in its own folder
 	for _, tt := range []struct {
 		name   string
 		change func(*Store) error
@@ -181,6 +183,7 @@ func TestJournalLinesLeftBehind(t *testing.T) {
 // its line starts whole. A record in a line is bounded as one in
 // connectors.json is.
 func TestDamagedJournal(t *testing.T) {
+	t.Parallel() // each in its own folder
 	s := journalStore(t)
 	first, second := testRecord("t1", false, 1), testRecord("t2", true, 2)
 	if err := s.RecordValidation("acme", first); err != nil {
@@ -237,6 +240,7 @@ func mustGet(t *testing.T, s *Store, name string) Connector {
 // TestJournalFolds: the journal never grows past journalFoldAt: the test
 // that would take it past folds it into connectors.json, in one write.
 func TestJournalFolds(t *testing.T) {
+	t.Parallel() // each in its own folder
 	s := journalStore(t)
 	v := testRecord("t1", true, 1)
 	v.Tenants[0].RegionScope = strings.Repeat("x", 200)
@@ -274,6 +278,7 @@ func TestJournalFolds(t *testing.T) {
 // readable by others is not appended to: the next test folds it (its lines
 // that apply) and removes it; what a link points to is left alone.
 func TestJournalNotOurs(t *testing.T) {
+	t.Parallel() // each in its own folder
 	for _, tt := range []struct {
 		name string
 		make func(s *Store, line []byte) error
@@ -326,6 +331,7 @@ func TestJournalNotOurs(t *testing.T) {
 // TestTestOfAConnectorGone: a test of a connector removed meanwhile is
 // refused and not journaled.
 func TestTestOfAConnectorGone(t *testing.T) {
+	t.Parallel() // each in its own folder
 	s := journalStore(t)
 	if err := s.RecordValidation("nobody", testRecord("t9", true, 1)); !errors.Is(err, ErrNotFound) {
 		t.Errorf("RecordValidation of a connector that is not there: %v", err)
