@@ -36,11 +36,11 @@ func TestConsentRoundTripInChromium(t *testing.T) {
 	tm := &fixTerm{ptyTerm: startTerm(t, bin, append(append(fixEnv(config, cache), cloud.env...), "BROWSER="+browser)),
 		config: config, cache: cache}
 	tm.see("Add a new connector")
-	tm.press(fEnter)
+	tm.send(keyEnter)
 	tm.see("By technology")
-	tm.press(fEnter, fEnter)
+	tm.send(keyEnter, keyEnter)
 	tm.see("Grant admin consent to Paratira")
-	tm.press(fEnter) // open the link in "the system browser"
+	tm.send(keyEnter) // open the link in "the system browser"
 	tm.see("Opened the consent page in your browser")
 	link := openedURL(t, urls, 1)
 	consent, err := url.Parse(link)
@@ -82,7 +82,7 @@ func TestConsentRoundTripInChromium(t *testing.T) {
 	}
 
 	// Accept on the new request the wizard opens.
-	tm.press("o")
+	tm.send("o")
 	second := openedURL(t, urls, 2)
 	if second == link {
 		t.Fatal("after a rejection the wizard opened the same request again")
@@ -91,13 +91,13 @@ func TestConsentRoundTripInChromium(t *testing.T) {
 	page.expect(t, "Consent granted", "Admin consent was granted to Paratira's app in tenant "+healthy.TenantID+".",
 		"Go back to mdeconnect in your terminal: it carries on from here. You can close this tab.")
 	tm.see("Consent granted for tenant " + healthy.TenantID)
-	tm.press(fEnter)
+	tm.send(keyEnter)
 	tm.see("Filled in from the consent result")
 	if !strings.Contains(tm.screen(), healthy.TenantID) {
 		t.Errorf("the tenant step is not filled in from the consent:\n%s", tm.screen())
 	}
-	tm.press(fCtrlC)
-	if code := tm.exit(); code != exitCancelled {
+	tm.send(keyCtrlC)
+	if code := tm.exitCode(); code != exitCancelled {
 		t.Fatalf("exit %d", code)
 	}
 }

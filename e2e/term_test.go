@@ -149,7 +149,12 @@ const (
 	keyEnter = "\r"
 	keyTab   = "\t"
 	keyCtrlC = "\x03"
+	keyCtrlT = "\x14"
+	keyCtrlU = "\x15"
 )
+
+// typeText types text a character at a time, as a person does.
+func (tm *ptyTerm) typeText(text string) { tm.send(strings.Split(text, "")...) }
 
 // toDetails walks from the connectors list to the details step: Defender for
 // Endpoint, One to One, consent through the simulated browser, the tenant it

@@ -45,7 +45,7 @@ func TestWizardAccessibleFixTenantThenPass(t *testing.T) {
 	tm.expect(healthyTenant + " Tenant exists, pass")
 	tm.expect("Every check passed")
 	tm.answer("Finish and save the connector?", "y")
-	if code := tm.exit(); code != 0 {
+	if code := tm.exitCode(); code != 0 {
 		t.Fatalf("exit %d:\n%s", code, tm.text())
 	}
 	saved := connectorsFile(t, tm.config)
@@ -69,7 +69,7 @@ func TestWizardAccessibleFixSecretThenPass(t *testing.T) {
 		t.Error("the typed secret was echoed")
 	}
 	tm.answer("Finish and save the connector?", "y")
-	if code := tm.exit(); code != 0 {
+	if code := tm.exitCode(); code != 0 {
 		t.Fatalf("exit %d:\n%s", code, tm.text())
 	}
 	if !strings.Contains(connectorsFile(t, tm.config), "Contoso") {
@@ -94,8 +94,8 @@ func TestWizardAccessibleDuplicateTenantRefused(t *testing.T) {
 	if strings.Contains(tm.text(), "Step 6 of 7") {
 		t.Fatalf("the duplicate reached the test:\n%s", tm.text())
 	}
-	tm.press(fCtrlC)
-	if code := tm.exit(); code != 130 {
+	tm.send(keyCtrlC)
+	if code := tm.exitCode(); code != 130 {
 		t.Fatalf("exit %d", code)
 	}
 	if s := connectorsFile(t, tm.config); strings.Contains(s, "Fabrikam") || strings.Contains(s, "Contoso") {
@@ -113,8 +113,8 @@ func TestWizardAccessibleFailedThenCtrlC(t *testing.T) {
 	tm.expect("Support report (for Paratira support, redacted): ")
 	tm.expect("Enter a number between")
 	start := time.Now()
-	tm.press(fCtrlC)
-	if code := tm.exit(); code != 130 {
+	tm.send(keyCtrlC)
+	if code := tm.exitCode(); code != 130 {
 		t.Fatalf("exit %d:\n%s", code, tm.text())
 	}
 	if d := time.Since(start); d > 3*time.Second {
@@ -144,8 +144,8 @@ func TestWizardAccessiblePickerFits(t *testing.T) {
 	tm := startAccessible(t, 80, 24, []string{"ACCESSIBLE=1"}, "--sandbox")
 	tm.see("Sandbox scenario: which tenant should the fake cloud play?")
 	tm.see("Type its number or name")
-	tm.press(fCtrlC)
-	if code := tm.exit(); code != 130 {
+	tm.send(keyCtrlC)
+	if code := tm.exitCode(); code != 130 {
 		t.Fatalf("exit %d:\n%s", code, tm.screen())
 	}
 }
@@ -164,8 +164,8 @@ func TestWizardPickerFirstCtrlC(t *testing.T) {
 		} else {
 			tm.see("Sandbox scenario")
 		}
-		tm.press(fCtrlC)
-		if code := tm.exit(); code != 130 {
+		tm.send(keyCtrlC)
+		if code := tm.exitCode(); code != 130 {
 			t.Fatalf("run %d (early %v): exit %d:\n%s", i, early, code, tm.screen())
 		}
 	}

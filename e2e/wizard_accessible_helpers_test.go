@@ -55,8 +55,8 @@ func (tm *accTerm) answer(prompt, typed string) {
 	tm.t.Helper()
 	tm.expect(prompt)
 	time.Sleep(50 * time.Millisecond) // the prompt is read once it is written whole
-	tm.press(strings.Split(typed, "")...)
-	tm.press(fEnter)
+	tm.typeText(typed)
+	tm.send(keyEnter)
 }
 
 // toDetails answers the plain prompts up to the mapping: mode ("1" One to

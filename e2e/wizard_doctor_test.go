@@ -43,7 +43,7 @@ func TestWizardLookCloserAndBack(t *testing.T) {
 	tm.detailsWith(spMissingTenant, "")
 	tm.see("d look closer")
 	tm.seeWords("Look closer: d signs in as this tenant's admin, read-only.")
-	tm.press("d")
+	tm.send("d")
 	tm.see("from its admin's side, read-only")
 	tm.seeWords("Paratira's enterprise application was removed from this tenant on")
 	tm.seeWords("by admin@contososerviceprincipalmissing.onmicrosoft.com")
@@ -51,14 +51,14 @@ func TestWizardLookCloserAndBack(t *testing.T) {
 	tm.seeWords("Signed in as admin@contososerviceprincipalmissing.onmicrosoft.com")
 	tm.seeWords("Nothing was written to the tenant")
 	tm.see("1 grant admin consent again")
-	tm.press(fEsc)
+	tm.send(fEsc)
 	tm.see("Test connection · validating the APIs")
 	tm.see("1 tenant: 0 passing, 1 failing · checks: 1 passed, 2 failed, 5 skipped")
 	if s := tm.screen(); strings.Contains(s, "from its admin's side") {
 		t.Fatalf("esc did not go back to the test:\n%s", s)
 	}
-	tm.press(fCtrlC)
-	if code := tm.exit(); code != exitCancelled {
+	tm.send(keyCtrlC)
+	if code := tm.exitCode(); code != exitCancelled {
 		t.Fatalf("exit %d:\n%s", code, tm.screen())
 	}
 	tm.see("The last connection test failed")
@@ -119,8 +119,8 @@ func TestWizardAccessibleLookCloser(t *testing.T) {
 	tm.expect("It explains: App-only token")
 	tm.expect("Some checks failed: what next?")
 	tm.expect("Enter a number between 1 and 3")
-	tm.press(fCtrlC)
-	if code := tm.exit(); code != exitCancelled {
+	tm.send(keyCtrlC)
+	if code := tm.exitCode(); code != exitCancelled {
 		t.Fatalf("exit %d:\n%s", code, tm.text())
 	}
 }

@@ -20,15 +20,15 @@ func TestWizardFixTenantThenPass(t *testing.T) {
 	tm.toTenantStep()
 	tm.detailsWith(healthyDomain, notFoundTenant)
 	tm.see("1 correct the tenant")
-	tm.press("1")
+	tm.send("1")
 	tm.see("was not found")
-	tm.press(fEnter) // step 4 still holds the right domain: confirm it
+	tm.send(keyEnter) // step 4 still holds the right domain: confirm it
 	tm.see("checks: 8 passed, 0 failed")
 	if !strings.Contains(tm.screen(), "53390e7c-c890-4adc-a20a-63526fc69533") {
 		t.Errorf("the fresh test is not for the corrected tenant:\n%s", tm.screen())
 	}
-	tm.press(fCtrlC)
-	if code := tm.exit(); code != 130 {
+	tm.send(keyCtrlC)
+	if code := tm.exitCode(); code != 130 {
 		t.Errorf("exit %d", code)
 	}
 }
@@ -37,27 +37,20 @@ func TestWizardFixSecretThenPass(t *testing.T) {
 	t.Parallel()
 	tm := startFixTerm(t, t.TempDir(), t.TempDir(), "--sandbox", "--scenario", "healthy", "--latency", "0")
 	tm.toTenantStep()
-	tm.press(strings.Split(healthyDomain, "")...)
-	tm.press(fEnter)
+	tm.typeText(healthyDomain)
+	tm.send(keyEnter)
 	tm.see("Enter the details")
-	tm.press(fTab, fTab, fCtrlU)
-	tm.press(strings.Split("not-the-secret", "")...)
-	tm.press(fTab, fTab)
-	tm.press(strings.Split("Contoso", "")...)
-	tm.press(fEnter, fEnter)
+	tm.send(keyTab, keyTab, keyCtrlU)
+	tm.typeText("not-the-secret")
+	tm.send(keyTab, keyTab)
+	tm.typeText("Contoso")
+	tm.send(keyEnter, keyEnter)
 	tm.see("1 re-enter the client secret")
-	tm.press("1")
-	tm.see("enter test again")
-	tm.press(fCtrlU)
-	tm.press(strings.Split(sandboxSecret(t), "")...)
-	tm.press(fEnter)
-	tm.see("checks: 8 passed, 0 failed")
-	tm.press(fEnter)
-	tm.see("Review the connector")
-	tm.press(fEnter)
+	tm.fixSecretToReview(sandboxSecret(t))
+	tm.send(keyEnter)
 	tm.see("Saved connector")
-	tm.press(fEnter)
-	if code := tm.exit(); code != 0 {
+	tm.send(keyEnter)
+	if code := tm.exitCode(); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
 }
@@ -69,8 +62,8 @@ func TestWizardFailedThenCtrlC(t *testing.T) {
 	tm.toTenantStep()
 	tm.detailsWith("contosoinvalidsecret.onmicrosoft.com", "")
 	tm.see("Support report")
-	tm.press(fCtrlC)
-	if code := tm.exit(); code != 130 {
+	tm.send(keyCtrlC)
+	if code := tm.exitCode(); code != 130 {
 		t.Fatalf("exit %d", code)
 	}
 	tm.see("The last connection test failed")

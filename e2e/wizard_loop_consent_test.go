@@ -23,21 +23,21 @@ func TestWizardLoopConsentFixThenPass(t *testing.T) {
 	if s := flat(tm.screen()); !strings.Contains(s, "AADSTS700016") {
 		t.Fatalf("the failure is not the missing consent's:\n%s", tm.screen())
 	}
-	tm.press("1")
+	tm.send("1")
 	tm.see("Grant admin consent to Paratira")
-	tm.press(fEnter) // open the link: the sandbox's browser accepts
+	tm.send(keyEnter) // open the link: the sandbox's browser accepts
 	tm.see("Consent granted for tenant " + consentMissing.TenantID)
-	tm.press(fEnter)
+	tm.send(keyEnter)
 	tm.see("checks: 8 passed, 0 failed")
 	if s := tm.screen(); strings.Contains(s, "AADSTS700016") || strings.Contains(s, "out of date") {
 		t.Fatalf("the passed test still shows the old failure:\n%s", s)
 	}
-	tm.press(fEnter)
+	tm.send(keyEnter)
 	tm.see("Review the connector")
-	tm.press(fEnter)
+	tm.send(keyEnter)
 	tm.see("Saved connector")
-	tm.press(fEnter)
-	if code := tm.exit(); code != 0 {
+	tm.send(keyEnter)
+	if code := tm.exitCode(); code != 0 {
 		t.Fatalf("exit %d:\n%s", code, tm.screen())
 	}
 	list, err := fileStore(t, config).List()
@@ -60,30 +60,30 @@ func TestWizardLoopConsentWalkBack(t *testing.T) {
 	tm.toTenantStep()
 	tm.detailsWith(consentMissing.Domain, "")
 	tm.see("1 grant admin consent again")
-	tm.press(fEsc)
+	tm.send(fEsc)
 	tm.see("Last test: ✗ failed for this draft.")
-	tm.press(fEsc)
+	tm.send(fEsc)
 	tm.see("Find the Tenant ID")
-	tm.press(fEsc)
+	tm.send(fEsc)
 	tm.see("Grant admin consent to Paratira")
-	tm.press(fEnter)
+	tm.send(keyEnter)
 	tm.see("Consent granted for tenant " + consentMissing.TenantID)
 	tm.see("out of date")
 	if s := flat(tm.screen()); !strings.Contains(s, "Last test (✗ failed) is out of date: you changed the consent since") {
 		t.Fatalf("the consent step does not say the failed test is out of date:\n%s", tm.screen())
 	}
-	tm.press(fEnter)
+	tm.send(keyEnter)
 	tm.see("Find the Tenant ID")
-	tm.press(fEnter)
+	tm.send(keyEnter)
 	tm.see("Enter the details")
 	tm.see("out of date")
-	tm.press(fCtrlT)
+	tm.send(keyCtrlT)
 	tm.see("checks: 8 passed, 0 failed")
 	if s := tm.screen(); strings.Contains(s, "AADSTS700016") {
 		t.Fatalf("the passed test still shows the old failure:\n%s", s)
 	}
-	tm.press(fCtrlC)
-	if code := tm.exit(); code != exitCancelled {
+	tm.send(keyCtrlC)
+	if code := tm.exitCode(); code != exitCancelled {
 		t.Fatalf("exit %d", code)
 	}
 }
@@ -129,7 +129,7 @@ func TestWizardAccessibleLoopConsent(t *testing.T) {
 	tm.expect(consentMissing.TenantID + " App-only token, pass")
 	tm.expect("Every check passed")
 	tm.answer("Finish and save the connector?", "y")
-	if code := tm.exit(); code != 0 {
+	if code := tm.exitCode(); code != 0 {
 		t.Fatalf("exit %d:\n%s", code, tm.text())
 	}
 	if strings.Contains(tm.text(), sandboxSecret(t)) {

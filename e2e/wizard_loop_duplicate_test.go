@@ -20,7 +20,7 @@ func TestWizardLoopDuplicateTenantRefused(t *testing.T) {
 			config := t.TempDir()
 			tm := startFixTerm(t, config, t.TempDir(), "--sandbox", "--scenario", "healthy", "--latency", "0")
 			tm.toOneToManyDetails()
-			tm.press(fTab, fTab, fTab) // the tenant field
+			tm.send(keyTab, keyTab, keyTab) // the tenant field
 			tm.addMapping(tc.first, "Contoso")
 			tm.see("(1-1 of 1)")
 			if tc.first == healthyDomain {
@@ -40,8 +40,8 @@ func TestWizardLoopDuplicateTenantRefused(t *testing.T) {
 					t.Errorf("the duplicate was taken:\n%s", tm.screen())
 				}
 			}
-			tm.press(fCtrlC)
-			if code := tm.exit(); code != exitCancelled {
+			tm.send(keyCtrlC)
+			if code := tm.exitCode(); code != exitCancelled {
 				t.Fatalf("exit %d", code)
 			}
 			if s := connectorsFile(t, config); s != "" {
@@ -56,15 +56,15 @@ func TestWizardLoopDuplicateTenantRefused(t *testing.T) {
 func (tm *fixTerm) toOneToManyDetails() {
 	tm.t.Helper()
 	tm.see("Add a new connector")
-	tm.press(fEnter)
+	tm.send(keyEnter)
 	tm.see("By technology")
-	tm.press(fEnter, "\x1b[B", fEnter) // the technology, then One to Many
+	tm.send(keyEnter, "\x1b[B", keyEnter) // the technology, then One to Many
 	tm.see("Waiting for the admin to click Accept")
-	tm.press(fEnter)
+	tm.send(keyEnter)
 	tm.see("Consent granted")
-	tm.press(fEnter)
+	tm.send(keyEnter)
 	tm.see("Filled in from the consent result")
-	tm.press(fEnter)
+	tm.send(keyEnter)
 	tm.see("Mapping · One to Many")
 }
 
@@ -72,9 +72,9 @@ func (tm *fixTerm) toOneToManyDetails() {
 // (the tenant field focused) and adds it with enter; the tenant field is
 // focused again after.
 func (tm *fixTerm) addMapping(tenant, customer string) {
-	tm.press(fCtrlU)
-	tm.press(strings.Split(tenant, "")...)
-	tm.press(fTab)
-	tm.press(strings.Split(customer, "")...)
-	tm.press(fEnter)
+	tm.send(keyCtrlU)
+	tm.typeText(tenant)
+	tm.send(keyTab)
+	tm.typeText(customer)
+	tm.send(keyEnter)
 }

@@ -79,7 +79,7 @@ func TestWizardLoopEditSecret(t *testing.T) {
 		{"enter on the listed connector", func(t *testing.T, config string) *fixTerm {
 			tm := startFixTerm(t, config, t.TempDir(), "--sandbox", "--scenario", "healthy", "--latency", "0")
 			tm.see(editName)
-			tm.press("\x1b[B", fEnter)
+			tm.send("\x1b[B", keyEnter)
 			return tm
 		}},
 		{"edit NAME", func(t *testing.T, config string) *fixTerm {
@@ -95,28 +95,21 @@ func TestWizardLoopEditSecret(t *testing.T) {
 			tm := tc.open(t, config)
 			tm.see("Edit connector " + editName)
 			tm.see("Enter the details")
-			tm.press(fTab, fTab, fCtrlU) // the secret
-			tm.press(strings.Split(wrongRotation, "")...)
-			tm.press(fCtrlT)
+			tm.send(keyTab, keyTab, keyCtrlU) // the secret
+			tm.typeText(wrongRotation)
+			tm.send(keyCtrlT)
 			tm.see("1 re-enter the client secret")
 			if !strings.Contains(tm.screen(), "AADSTS7000215") {
 				t.Fatalf("the failure is not the secret's:\n%s", tm.screen())
 			}
-			tm.press("1")
-			tm.see("enter test again")
-			tm.press(fCtrlU)
-			tm.press(strings.Split(sandboxSecret(t), "")...)
-			tm.press(fEnter)
-			tm.see("checks: 8 passed, 0 failed")
-			tm.press(fEnter)
-			tm.see("Review the connector")
+			tm.fixSecretToReview(sandboxSecret(t))
 			if s := flat(tm.screen()); !strings.Contains(s, "new client secret") {
 				t.Errorf("the review does not say the secret is rotated:\n%s", tm.screen())
 			}
-			tm.press(fEnter)
+			tm.send(keyEnter)
 			tm.see("✓ Updated connector " + editName)
-			tm.press(fEnter)
-			if code := tm.exit(); code != 0 {
+			tm.send(keyEnter)
+			if code := tm.exitCode(); code != 0 {
 				t.Fatalf("exit %d:\n%s", code, tm.screen())
 			}
 			tm.see(`Updated connector "` + editName + `".`) // left in the terminal's history
@@ -152,7 +145,7 @@ func TestWizardAccessibleLoopEditSecret(t *testing.T) {
 	tm.expect("Every check passed")
 	tm.answer("Finish and save the connector?", "y")
 	tm.expect(`Updated connector "` + editName + `"`)
-	if code := tm.exit(); code != 0 {
+	if code := tm.exitCode(); code != 0 {
 		t.Fatalf("exit %d:\n%s", code, tm.text())
 	}
 	checkEdited(t, tm.config)
