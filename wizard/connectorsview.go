@@ -140,15 +140,11 @@ func (m *Model) connectorPage() int {
 // them).
 func (m *Model) connectorsBody(w, helpLines int) int {
 	if m.height < 12 {
-		helpLines = 1
+		helpLines = 1 // render shows one line of help in a short window
 	}
-	h := max(m.height-lipgloss.Height(m.headerView(w))-helpLines-2, 1)
-	if m.notice != "" {
-		n := wrap(m.notice, w)
-		if p := ansi.Strip(m.notice); strings.HasPrefix(p, "! ") || strings.HasPrefix(p, "✓ ") {
-			n = wrap(m.notice, w-2)
-		}
-		h -= lipgloss.Height(n) + 1
+	h := m.bodyHeight(w, helpLines)
+	if n := m.noticeView(w); n != "" {
+		h -= lipgloss.Height(n) - 1
 	}
 	return h
 }

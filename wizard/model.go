@@ -188,9 +188,28 @@ func (m *Model) render() string {
 	if m.height < 12 {
 		help = truncate(m.st.dim.Render(m.helpLine()), w)
 	}
-	bodyH := max(m.height-lipgloss.Height(header)-lipgloss.Height(help)-2, 1)
+	bodyH := m.bodyHeight(w, lipgloss.Height(help))
 	body := clipLines(wrap(m.stepView(w, bodyH), w), bodyH)
 	return header + "\n\n" + body + "\n" + strings.Repeat("\n", max(bodyH-lipgloss.Height(body), 0)) + help
+}
+
+// bodyHeight is how many lines render leaves the step in w columns, under
+// the header and above a help line of helpLines lines.
+func (m *Model) bodyHeight(w, helpLines int) int {
+	return max(m.height-lipgloss.Height(m.headerView(w))-helpLines-2, 1)
+}
+
+// noticeView is the notice as stepView puts it under the step, "" for none.
+func (m *Model) noticeView(w int) string {
+	if m.notice == "" {
+		return ""
+	}
+	notice := wrap(m.notice, w)
+	if p := ansi.Strip(m.notice); strings.HasPrefix(p, "! ") || strings.HasPrefix(p, "✓ ") {
+		// A marked notice hangs under its text, not under its mark.
+		notice = strings.ReplaceAll(wrap(m.notice, w-2), "\n", "\n  ")
+	}
+	return "\n\n" + notice
 }
 
 func (m *Model) headerView(w int) string {
@@ -211,14 +230,8 @@ func (m *Model) headerView(w int) string {
 // stepView draws the current step in w columns; a step that keeps its
 // own bottom lines in view fits in h.
 func (m *Model) stepView(w, h int) string {
-	notice := ""
-	if m.notice != "" {
-		notice = wrap(m.notice, w)
-		if p := ansi.Strip(m.notice); strings.HasPrefix(p, "! ") || strings.HasPrefix(p, "✓ ") {
-			// A marked notice hangs under its text, not under its mark.
-			notice = strings.ReplaceAll(wrap(m.notice, w-2), "\n", "\n  ")
-		}
-		notice = "\n\n" + notice
+	notice := m.noticeView(w)
+	if notice != "" {
 		h -= lipgloss.Height(notice) - 1
 	}
 	var s string
