@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/paratira/mdeconnect/internal/num"
+
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/term"
 	"github.com/paratira/mdeconnect/connector"
@@ -243,16 +245,16 @@ func (p *fleetProgress) line() string {
 		full = cells * p.done / p.total
 	}
 	s := fmt.Sprintf("[%s%s] %s/%s tenants · %s", strings.Repeat("█", full), strings.Repeat("░", cells-full),
-		thousands(p.done), thousands(p.total), clock(time.Since(p.start)))
+		num.Thousands(p.done), num.Thousands(p.total), clock(time.Since(p.start)))
 	if p.failed > 0 {
-		s += fmt.Sprintf(" · %s failed", thousands(p.failed))
+		s += fmt.Sprintf(" · %s failed", num.Thousands(p.failed))
 	}
 	if n := len(p.running); n > 0 {
 		names := make([]string, 0, min(n, 3))
 		for _, r := range p.running[:min(n, 3)] {
 			names = append(names, safe(r.connector)+"/"+safe(r.tenant))
 		}
-		s += fmt.Sprintf(" · running %s: %s", thousands(n), strings.Join(names, ", "))
+		s += fmt.Sprintf(" · running %s: %s", num.Thousands(n), strings.Join(names, ", "))
 	}
 	return ansi.Truncate(s, max(p.width-1, 20), "…")
 }
@@ -278,13 +280,4 @@ func clock(d time.Duration) string {
 		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
 	}
 	return fmt.Sprintf("%d:%02d", s/60, s%60)
-}
-
-// thousands writes n with thousands separators: 5,000.
-func thousands(n int) string {
-	s := fmt.Sprint(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }

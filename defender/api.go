@@ -9,8 +9,9 @@ import (
 	"io"
 	"net/url"
 	"reflect"
-	"strconv"
 	"strings"
+
+	"github.com/paratira/mdeconnect/internal/num"
 
 	"github.com/paratira/mdeconnect/defender/problem"
 )
@@ -72,7 +73,7 @@ func fetchList[T any, P listItem[T]](ctx context.Context, g getter, base, path s
 		out.Items = append(out.Items, items...)
 		out.Pages++
 		if full {
-			return out, listTooLong(path, out.Pages, thousands(maxListItems)+" items", len(out.Items), out.Pages, read)
+			return out, listTooLong(path, out.Pages, num.Thousands(maxListItems)+" items", len(out.Items), out.Pages, read)
 		}
 		next = link
 		if next != "" && !trustedNext(next, base) {
@@ -92,16 +93,7 @@ func listTooLong(path string, page int, bound string, items, pages int, read int
 	}
 	return &Error{Problem: problem.ServiceError,
 		Msg: fmt.Sprintf("the list %s went past %s on page %d (%s items counted from %d %s, %s read); refused: Microsoft sends far less for this check",
-			pathOf(path), bound, page, thousands(items), pages, of, sizeLabel(read))}
-}
-
-// thousands writes n with thousands separators, as the messages do.
-func thousands(n int) string {
-	s := strconv.Itoa(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
+			pathOf(path), bound, page, num.Thousands(items), pages, of, sizeLabel(read))}
 }
 
 // listItem is an entry of an OData list, read field by field in one pass

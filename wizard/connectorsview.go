@@ -3,8 +3,9 @@ package wizard
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
+
+	"github.com/paratira/mdeconnect/internal/num"
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -92,15 +93,15 @@ func (m *Model) connectorsStatus(top, end int) string {
 	n := len(c.shown)
 	where := ""
 	if end-top < n {
-		where = thousands(top+1) + "–" + thousands(end)
+		where = num.Thousands(top+1) + "–" + num.Thousands(end)
 	}
 	if !c.filtering {
 		if where == "" {
 			return m.st.dim.Render(plural(n, "connector"))
 		}
-		return m.st.dim.Render(where + " of " + thousands(n))
+		return m.st.dim.Render(where + " of " + num.Thousands(n))
 	}
-	matched := thousands(n) + " of " + thousands(len(c.rows)) + " match"
+	matched := num.Thousands(n) + " of " + num.Thousands(len(c.rows)) + " match"
 	if where != "" {
 		matched += ", " + where + " shown"
 	}
@@ -208,14 +209,5 @@ func plural(n int, thing string) string {
 	if n == 1 {
 		return "1 " + thing
 	}
-	return thousands(n) + " " + thing + "s"
-}
-
-// thousands writes n with thousands separators: 10,000.
-func thousands(n int) string {
-	s := strconv.Itoa(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
+	return num.Thousands(n) + " " + thing + "s"
 }
