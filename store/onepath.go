@@ -255,43 +255,46 @@ func (s *Store) fold(raw []byte, j journal, vs map[string]Validation) (gone []st
 	found := make(map[string]bool, len(vs))
 	changed := false
 	prev := 0
-	for at := len(canonicalHead) - 1; at < len(raw)-len(canonicalTail); {
-		rest := raw[at:]
-		end := bytes.Index(rest, lineClose)
-		if !bytes.HasPrefix(rest, lineOpen) || end < 0 {
-			return nil, false, nil
-		}
-		start, stop := at+len("\n    "), at+end+len(lineClose)
-		name, named := stringAfter(rest[:end], lineOpen)
+	var ferr error
+	canon := eachObject(bytes.NewReader(raw), func(text []byte, at int64) bool {
+		name, named := stringAfter(text, lineOpen)
 		if !named {
-			return nil, false, nil
+			return false
 		}
 		v, given := vs[name]
 		l, journaled := lines[name]
-		if given || journaled {
-			c, err := decodeOne(raw[start:stop])
+		if !given && !journaled {
+			return true
+		}
+		// The object runs from its opening brace to its closing one.
+		start, stop := int(at)+len("\n    "), int(at)+len(text)+len(lineClose)
+		c, err := decodeOne(raw[start:stop])
+		if err != nil {
+			ferr = s.corrupt(s.path, err)
+			return false
+		}
+		set := given
+		if !given && l.appliesTo(c) {
+			v, set = l.record()
+		}
+		if set {
+			c.LastValidation = &v
+			obj, err := json.MarshalIndent(c, "    ", "  ")
 			if err != nil {
-				return nil, true, s.corrupt(s.path, err)
+				ferr = fmt.Errorf("encode connectors: %w", err)
+				return false
 			}
-			set := given
-			if !given && l.appliesTo(c) {
-				v, set = l.record()
-			}
-			if set {
-				c.LastValidation = &v
-				obj, err := json.MarshalIndent(c, "    ", "  ")
-				if err != nil {
-					return nil, true, fmt.Errorf("encode connectors: %w", err)
-				}
-				out = append(append(out, raw[prev:start]...), obj...)
-				prev, changed = stop, true
-			}
-			found[name] = given
+			out = append(append(out, raw[prev:start]...), obj...)
+			prev, changed = stop, true
 		}
-		at = stop
-		if at < len(raw) && raw[at] == ',' {
-			at++
-		}
+		found[name] = given
+		return true
+	})
+	if ferr != nil {
+		return nil, true, ferr
+	}
+	if !canon {
+		return nil, false, nil
 	}
 	out = append(out, raw[prev:]...)
 	for name := range vs {

@@ -280,4 +280,23 @@ func TestGetAcrossChunks(t *testing.T) {
 			t.Errorf("a file cut %d bytes short was read by position", cut)
 		}
 	}
+	// A fold across the windows writes what encode writes.
+	vs := map[string]Validation{}
+	for i, c := range list {
+		if i%397 == 0 || c.Name == big.Name || i == len(list)-1 {
+			vs[c.Name] = Validation{At: testNow.Add(time.Duration(i) * time.Minute), OK: true}
+			v := vs[c.Name]
+			list[i].LastValidation = &v
+		}
+	}
+	want, err := encode(document{Version: currentVersion, Connectors: list})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordValidations(vs); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(s.Path()); !bytes.Equal(got, want) {
+		t.Errorf("the fold of %d records across windows differs from encode's", len(vs))
+	}
 }

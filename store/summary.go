@@ -89,7 +89,7 @@ func summaries(raw []byte, lines map[string]journalLine) ([]Summary, bool) {
 // of connectors read whole cost as much again in fresh memory.
 func summariesFrom(r io.Reader, lines map[string]journalLine) ([]Summary, bool) {
 	var out []Summary
-	ok := eachObject(r, func(obj []byte) bool {
+	ok := eachObject(r, func(obj []byte, _ int64) bool {
 		sum, ok := summarise(obj)
 		if !ok {
 			return false
@@ -104,15 +104,17 @@ func summariesFrom(r io.Reader, lines map[string]journalLine) ([]Summary, bool) 
 }
 
 // eachObject calls fn with each connector's object of the canonical file r
-// reads (its text up to, not including, the line of its closing brace), in
-// order, reading a window of findChunk bytes at a time (more for an object
-// larger than that). False when the file is not in the canonical form, or
-// fn returned false.
-func eachObject(r io.Reader, fn func(obj []byte) bool) bool {
+// reads (its text up to, not including, the line of its closing brace) and
+// where that text starts in the file, in order, reading a window of
+// findChunk bytes at a time (more for an object larger than that). False
+// when the file is not in the canonical form, or fn returned false.
+func eachObject(r io.Reader, fn func(obj []byte, at int64) bool) bool {
 	buf := make([]byte, 0, findChunk)
 	eof := false
+	var base int64 // where buf starts in the file
 	// fill keeps buf[from:] and reads more after it.
 	fill := func(from int) {
+		base += int64(from)
 		n := copy(buf[:cap(buf)], buf[from:])
 		if n == cap(buf) {
 			buf = append(buf[:n], make([]byte, n)...)
@@ -138,7 +140,7 @@ func eachObject(r io.Reader, fn func(obj []byte) bool) bool {
 			at = 0
 			continue
 		}
-		if !bytes.HasPrefix(rest, lineOpen) || !fn(rest[:end]) {
+		if !bytes.HasPrefix(rest, lineOpen) || !fn(rest[:end], base+int64(at)) {
 			return false
 		}
 		if rest[stop] != ',' {
