@@ -29,29 +29,6 @@ func canonical(raw []byte) bool {
 	return currentVersion == 2 && bytes.HasPrefix(raw, canonicalHead) && bytes.HasSuffix(raw, canonicalTail)
 }
 
-// objectOf finds, in a canonical file, the object of the connector named
-// name: raw[start:end] is its text from '{' to '}'. found is false when no
-// connector has that name. A JSON string holds no raw newline, so the
-// patterns below, which begin with one, only ever match the structure.
-func objectOf(raw []byte, name string) (start, end int, found bool) {
-	q, err := json.Marshal(name) // escaped as encode escapes it
-	if err != nil {
-		return 0, 0, false
-	}
-	open := make([]byte, 0, len(q)+24)
-	open = append(append(append(open, "\n    {\n      \"name\": "...), q...), ",\n"...)
-	i := bytes.Index(raw, open)
-	if i < 0 {
-		return 0, 0, false
-	}
-	start = i + len("\n    ")
-	j := bytes.Index(raw[i+len(open):], []byte("\n    }"))
-	if j < 0 {
-		return 0, 0, false
-	}
-	return start, i + len(open) + j + len("\n    }"), true
-}
-
 // decodeOne reads one connector's object as decodeCurrent and check read
 // each connector of a file.
 func decodeOne(obj []byte) (Connector, error) {

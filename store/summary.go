@@ -78,15 +78,10 @@ var (
 	lineOK       = []byte("\n        \"ok\": ")
 )
 
-// summaries reads a canonical file's connectors by position, each given
-// the last test the journal has for it (lines); false when one is not as
-// the canonical form has it.
-func summaries(raw []byte, lines map[string]journalLine) ([]Summary, bool) {
-	return summariesFrom(bytes.NewReader(raw), lines)
-}
-
-// summariesFrom is summaries of the file r reads, a window at a time: 19 MB
-// of connectors read whole cost as much again in fresh memory.
+// summariesFrom reads the connectors of the canonical file r reads by
+// position, each given the last test the journal has for it (lines), a
+// window at a time: 19 MB of connectors read whole cost as much again in
+// fresh memory. False when one is not as the canonical form has it.
 func summariesFrom(r io.Reader, lines map[string]journalLine) ([]Summary, bool) {
 	var out []Summary
 	ok := eachObject(r, func(obj []byte, _ int64) bool {
